@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import vectors from '../../../../test/fixtures/test-vectors.json';
+import { WechatCryptoError } from '../errors/crypto.errors';
+import { parseWechatXml, requireField } from '../xml/wechat-xml';
+import { decodeEncodingAesKey, WechatMessageCrypto } from './message-crypto';
+import { msgSignature, plainSignature, sortedSha1 } from './signature';
+
+const byId = (id: string) => {
+  const v = vectors.crypto.find((c) => c.id === id);
+  if (!v) throw new Error(`vector ${id} missing`);
+  return v;
+};
+
+function expectCode(fn: () => unknown, code: string): void {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(WechatCryptoError);
+    expect((error as WechatCryptoError).code).toBe(code);
+    return;
+  }
+  throw new Error(`expected ${code}, nothing was thrown`);
+}
+
+describe('official vector E (component debug_demo)', () => {
+  const v = vectors.crypto[0];
+  const crypto = new WechatMessageCrypto({
+    token: v.token,
+    encodingAesKey: v.encodingAesKey,
+    appid: v.receiveAppid,
+  });
+  const req = v.request!;
+
+  it('derives the all-zero AES key', () => {
+    expect(decodeEncodingAesKey(v.encodingAesKey).toString('hex')).toBe(v.aesKeyHex_derived);
+  });
+
+  it('reproduces msg_signature and the plain signature', () => {
+    expect(msgSignature(v.token, req.timestamp, req.nonce, req.encrypt)).toBe(req.msg_signature);
+    expect(plainSignature(v.token, req.timestamp, req.nonce)).toBe(req.signature);
+  });
+
+  it('verifies and decrypts the request byte for byte, pad byte 22 included', () => {
+    const out = crypto.open(
+      {
+        timestamp: req.timestamp,
+        nonce: req.nonce,
+        msgSignature: req.msg_signature,
+        signature: req.signature,
+      },
+      req.encrypt,
+    );
+    expect(out.message).toBe(req.decrypted.msg);
+    expect(Buffer.byteLength(out.message)).toBe(req.decrypted.msgLen);
+    expect(out.random.toString('utf8')).toBe(req.decrypted.random16);
+    expect(Buffer.from(req.encrypt, 'base64').length).toBe(req.decrypted.cipherBytes);
+    expect(out.keyIndex).toBe(0);
+  });
+
+  it('encrypts the reply to the published bytes and signature', () => {
+    const sealed = crypto.seal(v.reply!.plaintext, {
+      timestamp: v.reply!.timestamp,
+      nonce: v.reply!.nonce,
+      random: Buffer.from(v.reply!.random16, 'utf8'),
+    });
+    expect(sealed.encrypt).toBe(v.reply!.encrypt);
+    expect(sealed.msgSignature).toBe(v.reply!.msgSignature);
+    const envelope = parseWechatXml(sealed.xml);
+    expect(requireField(envelope, 'Encrypt')).toBe(v.reply!.encrypt);
+    expect(requireField(envelope, 'MsgSignature')).toBe(v.reply!.msgSignature);
+    expect(requireField(envelope, 'TimeStamp')).toBe(v.reply!.timestamp);
+    expect(requireField(envelope, 'Nonce')).toBe(v.reply!.nonce);
+  });
+});
+
+describe.each(['A1_fixed_random_encrypt', 'A2_fixed_random_encrypt_long'])(
+  'fixed-random vector %s',
+  (id) => {
+    const v = byId(id);
+    const crypto = new WechatMessageCrypto({
+      token: v.token,
+      encodingAesKey: v.encodingAesKey,
+      appid: v.receiveAppid,
+    });
+
+    it('encrypts to the exact published ciphertext', () => {
+      expect(crypto.encrypt(v.plaintext!, { random: Buffer.from(v.random16!, 'utf8') })).toBe(
+        v.encrypt,
+      );
+    });
+
+    it('decrypts back to the plaintext', () => {
+      const out = crypto.decrypt(v.encrypt);
+      expect(out.message).toBe(v.plaintext);
+      expect(out.random.toString('utf8')).toBe(v.random16);
+    });
+  },
+);
+
+describe('A1 derived msg_signature', () => {
+  const v = byId('A1_fixed_random_encrypt');
+  it('matches for timestamp 1409304348 and nonce xxxxxx', () => {
+    expect(msgSignature(v.token, '1409304348', 'xxxxxx', v.encrypt)).toBe(
+      v.msgSignature_derived_for_timestamp_1409304348_nonce_xxxxxx,
+    );
+  });
+});
+
+describe('easywechat decrypt vector EW', () => {
+  const v = byId('EW_easywechat_decrypt');
+  const crypto = new WechatMessageCrypto({
+    token: v.token,
+    encodingAesKey: v.encodingAesKey,
+    appid: v.receiveAppid,
+  });
+  it('verifies and decrypts', () => {
+    const out = crypto.open(
+      { timestamp: v.timestamp!, nonce: v.nonce!, msgSignature: v.msgSignature! },
+      v.encrypt,
+    );
+    expect(out.message).toBe(v.decrypted_msg);
+    expect(out.random.toString('utf8')).toBe(v.decrypted_random16_derived);
+  });
+});
+
+describe('signature-only vectors', () => {
+  it.each(vectors.signatureOnly)('$id', (v) => {
+    expect(sortedSha1(v.parts)).toBe(v.sha1_of_sorted_concat);
+  });
+});
+
+describe('failures carry stable codes', () => {
+  const v = byId('A1_fixed_random_encrypt');
+  const opts = { token: v.token, encodingAesKey: v.encodingAesKey, appid: v.receiveAppid };
+  const crypto = new WechatMessageCrypto(opts);
+  const q = { timestamp: '1409304348', nonce: 'xxxxxx' };
+  const good = v.msgSignature_derived_for_timestamp_1409304348_nonce_xxxxxx!;
+
+  it('CRYPTO_BAD_SIGNATURE for a wrong msg_signature or a tampered body', () => {
+    expectCode(() => crypto.open({ ...q, msgSignature: '0'.repeat(40) }, v.encrypt), 'CRYPTO_BAD_SIGNATURE');
+    const tampered = `${v.encrypt.slice(0, 10)}A${v.encrypt.slice(11)}`;
+    expectCode(() => crypto.open({ ...q, msgSignature: good }, tampered), 'CRYPTO_BAD_SIGNATURE');
+  });
+
+  it('CRYPTO_BAD_SIGNATURE for a wrong plain signature', () => {
+    expectCode(
+      () => crypto.open({ ...q, msgSignature: good, signature: 'f'.repeat(40) }, v.encrypt),
+      'CRYPTO_BAD_SIGNATURE',
+    );
+  });
+
+  it('CRYPTO_BAD_BASE64 for text that is not base64', () => {
+    expectCode(() => crypto.decrypt('not base64!'), 'CRYPTO_BAD_BASE64');
+    expectCode(() => crypto.decrypt(''), 'CRYPTO_BAD_BASE64');
+  });
+
+  it('CRYPTO_BAD_PADDING when another key decrypts to garbage', () => {
+    const other = new WechatMessageCrypto({ ...opts, encodingAesKey: 'B'.repeat(43) });
+    expectCode(() => other.decrypt(v.encrypt), 'CRYPTO_BAD_PADDING');
+  });
+
+  it('CRYPTO_APPID_MISMATCH when the receive id is another appid', () => {
+    const other = new WechatMessageCrypto({ ...opts, appid: 'wx0000000000000000' });
+    expectCode(() => other.decrypt(v.encrypt), 'CRYPTO_APPID_MISMATCH');
+  });
+
+  it('CRYPTO_BAD_KEY for a key of the wrong length or alphabet', () => {
+    expectCode(() => decodeEncodingAesKey('abc'), 'CRYPTO_BAD_KEY');
+    expectCode(() => decodeEncodingAesKey(`${'a'.repeat(42)}!`), 'CRYPTO_BAD_KEY');
+    expectCode(() => new WechatMessageCrypto({ ...opts, encodingAesKey: 'a'.repeat(44) }), 'CRYPTO_BAD_KEY');
+  });
+
+  it('CRYPTO_BAD_LAYOUT for a ciphertext that is not whole AES blocks', () => {
+    expectCode(() => crypto.decrypt(Buffer.alloc(20).toString('base64')), 'CRYPTO_BAD_LAYOUT');
+  });
+});
+
+describe('key rotation', () => {
+  const oldKey = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+  const newKey = 'Z'.repeat(43);
+  const base = { token: 't', appid: 'wxcomponent00000001' };
+
+  it('decrypts with the previous key and reports it, so the reply uses the same key', () => {
+    const sender = new WechatMessageCrypto({ ...base, encodingAesKey: oldKey });
+    const receiver = new WechatMessageCrypto({
+      ...base,
+      encodingAesKey: newKey,
+      previousEncodingAesKey: oldKey,
+    });
+    const out = receiver.decrypt(sender.encrypt('<xml>hi</xml>'));
+    expect(out).toMatchObject({ message: '<xml>hi</xml>', keyIndex: 1 });
+    const reply = receiver.encrypt('<xml>back</xml>', { keyIndex: out.keyIndex });
+    expect(sender.decrypt(reply).message).toBe('<xml>back</xml>');
+  });
+
+  it('round-trips with the current key, block-aligned message included', () => {
+    const c = new WechatMessageCrypto({ ...base, encodingAesKey: newKey });
+    // 16 + 4 + 25 + 19 = 64 bytes: block aligned, so a full block of 32 x 0x20 is appended.
+    const msg = 'x'.repeat(25);
+    expect(c.decrypt(c.encrypt(msg)).message).toBe(msg);
+    expect(Buffer.from(c.encrypt(msg), 'base64').length).toBe(96);
+  });
+});

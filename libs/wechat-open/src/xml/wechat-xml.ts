@@ -1,0 +1,82 @@
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { WechatXmlError } from '../errors/crypto.errors';
+
+/** Default cap on an XML body: WeChat's pushes are a few KiB; anything near this is an attack. */
+export const DEFAULT_MAX_XML_BYTES = 64 * 1024;
+
+export type XmlValue = string | XmlFields | XmlValue[];
+export interface XmlFields {
+  [name: string]: XmlValue;
+}
+
+const FORBIDDEN = /<!DOCTYPE|<!ENTITY|<!ELEMENT|<!ATTLIST|<\?xml-stylesheet/i;
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  // Keep every value a string: CreateTime and the like are parsed by the caller, on purpose.
+  parseTagValue: false,
+  processEntities: true,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
+
+/**
+ * Parses a WeChat XML document (`<xml>...</xml>`) into its top-level fields, refusing documents
+ * that declare a DOCTYPE or entities (XXE and billion-laughs), that are not well formed, or that
+ * exceed `maxBytes`. CDATA and plain text both come back as strings.
+ */
+export function parseWechatXml(body: string, maxBytes = DEFAULT_MAX_XML_BYTES): XmlFields {
+  if (Buffer.byteLength(body, 'utf8') > maxBytes) {
+    throw new WechatXmlError('XML_TOO_LARGE', `XML body is larger than ${maxBytes} bytes`);
+  }
+  if (FORBIDDEN.test(body)) {
+    throw new WechatXmlError('XML_FORBIDDEN', 'XML body declares a DOCTYPE or entity');
+  }
+  const valid = XMLValidator.validate(body);
+  if (valid !== true) {
+    throw new WechatXmlError('XML_MALFORMED', `XML body is not well formed: ${valid.err.msg}`, {
+      line: valid.err.line,
+    });
+  }
+  const doc = parser.parse(body) as XmlFields;
+  const root = doc.xml;
+  if (root === undefined || typeof root !== 'object' || Array.isArray(root)) {
+    throw new WechatXmlError('XML_MALFORMED', 'XML body has no <xml> root element');
+  }
+  return root;
+}
+
+/** Reads a required top-level string field. */
+export function requireField(fields: XmlFields, name: string): string {
+  const value = fields[name];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new WechatXmlError('XML_MISSING_FIELD', `XML field <${name}> is missing`, { field: name });
+  }
+  return value;
+}
+
+/** Reads an optional top-level string field. */
+export function optionalField(fields: XmlFields, name: string): string | undefined {
+  const value = fields[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+const builder = new XMLBuilder({ cdataPropName: '__cdata', suppressEmptyNode: false });
+
+/**
+ * Builds `<xml>...</xml>` the way WeChat writes it: strings in CDATA, numbers bare, nested objects
+ * as child elements.
+ */
+export function buildWechatXml(fields: Record<string, unknown>): string {
+  return builder.build({ xml: wrap(fields) }) as string;
+}
+
+function wrap(value: unknown): unknown {
+  if (typeof value === 'string') return { __cdata: value };
+  if (Array.isArray(value)) return value.map(wrap);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wrap(v)]));
+  }
+  return value;
+}
