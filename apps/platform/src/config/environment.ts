@@ -1,0 +1,86 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }): unknown =>
+  value === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+const toInt = ({ value }: { value: unknown }): unknown =>
+  value === undefined || value === '' ? undefined : Number(value);
+
+/**
+ * Every environment variable the platform reads, with its default. This is the only place that
+ * touches process.env; the README's configuration table mirrors it.
+ */
+export class Environment {
+  @IsOptional() @IsString() NODE_ENV: string = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT: number = 3000;
+  @IsString() HOST: string = '127.0.0.1';
+  /** The platform's own address as WeChat and browsers reach it (redirect_uri, entry links). */
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) PUBLIC_BASE_URL?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL: string = 'info';
+
+  /** Unset: embedded PostgreSQL under EMBEDDED_PG_DIR (single instance). */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+  @IsString() EMBEDDED_PG_DIR: string = './.data/pg';
+  @Transform(toInt) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE: number = 10;
+  @Transform(toBool) @IsBoolean() SKIP_MIGRATIONS: boolean = false;
+
+  /**
+   * Keys that encrypt secrets at rest: `kid:base64(32 bytes)` entries separated by commas, the
+   * first one current. Unset: a development key generated under .data/ (never for production).
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/]{43}=(,[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/]{43}=)*$/, {
+    message: 'DATA_ENCRYPTION_KEYS must be kid:base64-of-32-bytes[,kid:key...]',
+  })
+  DATA_ENCRYPTION_KEYS?: string;
+
+  /**
+   * The components (JSON array of {appid, secret, token, encodingAesKey, previousEncodingAesKey?}).
+   * Unset while the embedded sandbox runs: a demo component that exists only in the sandbox.
+   */
+  @IsOptional() @IsString() WECHAT_COMPONENTS?: string;
+
+  /** WeChat's API host. Unset: the platform starts the sandbox and points here at it. */
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) WECHAT_API_BASE_URL?: string;
+  /** Host of the PC authorization page (componentloginpage). */
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) WECHAT_MP_BASE_URL?: string;
+  /** Host of the mobile authorization page (bindcomponent). */
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) WECHAT_OPEN_BASE_URL?: string;
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) SANDBOX_PORT: number = 8081;
+  @Transform(toInt) @IsInt() @Min(0) SANDBOX_TICKET_PUSH_INTERVAL_MS: number = 600_000;
+
+  @Transform(toInt) @IsInt() @Min(1000) WECHAT_HTTP_TIMEOUT_MS: number = 5000;
+  @Transform(toInt) @IsInt() @Min(60) COMPONENT_TOKEN_REFRESH_MARGIN_SEC: number = 900;
+  @Transform(toInt) @IsInt() @Min(60) TICKET_STALE_AFTER_SEC: number = 1800;
+  @IsString() COMPONENT_TOKEN_CRON: string = '*/30 * * * * *';
+  @Transform(toInt) @IsInt() @Min(1024) MAX_XML_BYTES: number = 64 * 1024;
+}
+
+/** Parses and validates the environment; throws one error listing every offending key. */
+export function validateEnvironment(env: Record<string, string | undefined>): Environment {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = plainToInstance(Environment, defined, { exposeDefaultValues: true });
+  const errors = validateSync(parsed, { whitelist: false, skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    );
+    throw new Error(`invalid configuration (${errors.length} key(s)):\n${lines.join('\n')}`);
+  }
+  return parsed;
+}
