@@ -12,9 +12,11 @@ export class InitialSchema1795000000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE component_verify_ticket (
         component_appid   text PRIMARY KEY,
-        ticket_ciphertext text NOT NULL,
-        create_time       timestamptz NOT NULL,
-        received_at       timestamptz NOT NULL DEFAULT now()
+        ticket_ciphertext text,
+        create_time       timestamptz,
+        received_at       timestamptz,
+        push_requested_at timestamptz,
+        CHECK ((ticket_ciphertext IS NULL) = (create_time IS NULL))
       )`);
     await q.query(`COMMENT ON COLUMN component_verify_ticket.create_time IS
       'WeChat''s CreateTime of the push; an older push never replaces a newer one'`);
@@ -22,12 +24,19 @@ export class InitialSchema1795000000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE component_token (
         component_appid  text PRIMARY KEY,
-        token_ciphertext text NOT NULL,
-        version          bigint NOT NULL,
-        expires_at       timestamptz NOT NULL,
-        refreshed_at     timestamptz NOT NULL,
-        refreshed_by     text NOT NULL
+        token_ciphertext text,
+        version          bigint NOT NULL DEFAULT 0,
+        expires_at       timestamptz,
+        refreshed_at     timestamptz,
+        refreshed_by     text,
+        lease_owner      text,
+        lease_until      timestamptz,
+        CHECK ((token_ciphertext IS NULL) = (expires_at IS NULL))
       )`);
+    await q.query(`COMMENT ON COLUMN component_token.version IS
+      'bumped on every new token: a 40001 invalidates only the version that failed'`);
+    await q.query(`COMMENT ON COLUMN component_token.lease_owner IS
+      'instance minting a token now; others wait for it instead of minting twice'`);
 
     await q.query(`
       CREATE TABLE wechat_event_log (

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   EmbeddedPostgres,
   EmbeddedPostgresLockedError,
-} from '../../apps/platform/src/database/embedded-postgres';
+} from '../../apps/platform/src/database/embedded-postgres.js';
 
 describe('embedded PostgreSQL (PGlite in a worker thread)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wop-embedded-'));

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../../../migrations';
-import { PlatformLock } from './lock-ids';
+import { MIGRATIONS } from '../../../../migrations/index.js';
+import { PlatformLock } from './lock-ids.js';
 
 export interface MigrationLog {
   log(message: string): void;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import vectors from '../../../../test/fixtures/test-vectors.json';
-import { signJsSdk, stripUrlFragment } from './jssdk-signature';
+import vectors from '../../../../test/fixtures/test-vectors.json' with { type: 'json' };
+import { signJsSdk, stripUrlFragment } from './jssdk-signature.js';
 
 describe('JS-SDK signature', () => {
   const v = vectors.jssdk[0];

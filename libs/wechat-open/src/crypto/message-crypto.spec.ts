@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import vectors from '../../../../test/fixtures/test-vectors.json';
-import { WechatCryptoError } from '../errors/crypto.errors';
-import { parseWechatXml, requireField } from '../xml/wechat-xml';
-import { decodeEncodingAesKey, WechatMessageCrypto } from './message-crypto';
-import { msgSignature, plainSignature, sortedSha1 } from './signature';
+import vectors from '../../../../test/fixtures/test-vectors.json' with { type: 'json' };
+import { WechatCryptoError } from '../errors/crypto.errors.js';
+import { parseWechatXml, requireField } from '../xml/wechat-xml.js';
+import { decodeEncodingAesKey, WechatMessageCrypto } from './message-crypto.js';
+import { msgSignature, plainSignature, sortedSha1 } from './signature.js';
 
 const byId = (id: string) => {
   const v = vectors.crypto.find((c) => c.id === id);
-  if (!v) throw new Error(`vector ${id} missing`);
-  return v;
+  if (!v?.encrypt) throw new Error(`vector ${id} missing`);
+  return { ...v, encrypt: v.encrypt };
 };
 
 function expectCode(fn: () => unknown, code: string): void {

@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { WechatCryptoError } from '../errors/crypto.errors';
-import { buildWechatXml } from '../xml/wechat-xml';
-import { pkcs7Pad, pkcs7Unpad } from './pkcs7';
-import { constantTimeEqual, msgSignature, plainSignature } from './signature';
+import { WechatCryptoError } from '../errors/crypto.errors.js';
+import { buildWechatXml } from '../xml/wechat-xml.js';
+import { pkcs7Pad, pkcs7Unpad } from './pkcs7.js';
+import { constantTimeEqual, msgSignature, plainSignature } from './signature.js';
 
 /** The three values WeChat's console gives a component for message encryption. */
 export interface MessageCryptoOptions {

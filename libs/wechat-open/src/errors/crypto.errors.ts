@@ -1,4 +1,4 @@
-import { WechatOpenError } from './wechat-open.error';
+import { WechatOpenError } from './wechat-open.error.js';
 
 export type CryptoErrorCode =
   | 'CRYPTO_BAD_SIGNATURE'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WechatXmlError } from '../errors/crypto.errors';
-import { buildWechatXml, parseWechatXml, requireField } from './wechat-xml';
+import { WechatXmlError } from '../errors/crypto.errors.js';
+import { buildWechatXml, parseWechatXml, requireField } from './wechat-xml.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

@@ -1,5 +1,5 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { WechatXmlError } from '../errors/crypto.errors';
+import { WechatXmlError } from '../errors/crypto.errors.js';
 
 /** Default cap on an XML body: WeChat's pushes are a few KiB; anything near this is an attack. */
 export const DEFAULT_MAX_XML_BYTES = 64 * 1024;

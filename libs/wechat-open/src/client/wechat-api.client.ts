@@ -1,0 +1,95 @@
+import { Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WechatApiError, WechatUnavailableError } from './wechat-api.errors.js';
+
+export interface WechatApiClientOptions {
+  /** Default `https://api.weixin.qq.com`. */
+  baseUrl: string;
+  /** Per-attempt timeout. Default 5000 ms. */
+  timeoutMs: number;
+  /** Attempts for -1 and network failures. Default 3. */
+  attempts: number;
+  /** First backoff pause; doubled each attempt, with jitter. Default 200 ms. */
+  backoffMs: number;
+}
+
+export interface WechatRequest {
+  method?: 'GET' | 'POST';
+  /** Query parameters; the token goes here and is never logged. */
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+export type WechatResponse = Record<string, unknown> & { errcode?: number; errmsg?: string };
+
+/**
+ * The one adapter to WeChat's HTTP API: JSON in and out, errcode mapped to WechatApiError,
+ * -1 / 5xx / network failures retried with backoff. It knows nothing of tokens: the token
+ * services add them and handle 40001-style answers.
+ */
+export class WechatApiClient {
+  private readonly logger = new Logger('WechatApiClient');
+
+  constructor(private readonly options: WechatApiClientOptions) {}
+
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+
+  async request<T extends WechatResponse = WechatResponse>(
+    path: string,
+    req: WechatRequest = {},
+  ): Promise<T> {
+    const endpoint = path.slice(path.lastIndexOf('/') + 1) || path;
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
+      try {
+        return await this.once<T>(path, endpoint, req);
+      } catch (error) {
+        const retryable =
+          error instanceof WechatUnavailableError ||
+          (error instanceof WechatApiError && error.transient);
+        if (!retryable || attempt === this.options.attempts) throw error;
+        lastError = error;
+        const pause = this.options.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+        this.logger.warn(`${endpoint} failed (${error.message}); attempt ${attempt + 1} in ${Math.round(pause)} ms`);
+        await sleep(pause);
+      }
+    }
+    throw lastError ?? new WechatUnavailableError(endpoint, 'no attempt made');
+  }
+
+  private async once<T extends WechatResponse>(
+    path: string,
+    endpoint: string,
+    req: WechatRequest,
+  ): Promise<T> {
+    const url = new URL(path, this.options.baseUrl);
+    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+    const method = req.method ?? (req.body === undefined ? 'GET' : 'POST');
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: req.body === undefined ? undefined : { 'content-type': 'application/json' },
+        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (cause) {
+      const reason = cause instanceof Error && cause.name === 'TimeoutError' ? 'timed out' : 'unreachable';
+      throw new WechatUnavailableError(endpoint, reason, { cause });
+    }
+    const text = await response.text().catch(() => '');
+    if (!response.ok) throw new WechatUnavailableError(endpoint, `HTTP ${response.status}`);
+    let json: WechatResponse;
+    try {
+      json = JSON.parse(text) as WechatResponse;
+    } catch (cause) {
+      throw new WechatUnavailableError(endpoint, 'answer is not JSON', { cause });
+    }
+    if (typeof json.errcode === 'number' && json.errcode !== 0) {
+      throw new WechatApiError(endpoint, json.errcode, String(json.errmsg ?? ''));
+    }
+    return json as T;
+  }
+}

@@ -1,0 +1,47 @@
+import { WechatOpenError } from '../errors/wechat-open.error.js';
+
+/** errcodes that mean "the token used in this call is not (or no longer) valid" (§7). */
+export const TOKEN_INVALID_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001]);
+/** errcodes that are configuration faults: retrying cannot help (§7). */
+export const CONFIGURATION_ERRCODES: ReadonlySet<number> = new Set([
+  61004, 40013, 40125, 41004, 61011, 40164, 61024,
+]);
+/** errcodes worth retrying after a pause: WeChat is busy. */
+export const TRANSIENT_ERRCODES: ReadonlySet<number> = new Set([-1]);
+
+/** WeChat answered with a non-zero errcode. `errmsg` has WeChat's rid for its support, no secret. */
+export class WechatApiError extends WechatOpenError {
+  constructor(
+    readonly endpoint: string,
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
+    super(`WECHAT_${errcode < 0 ? 'M' : ''}${Math.abs(errcode)}`, `${endpoint}: ${errcode} ${errmsg}`, {
+      endpoint,
+      errcode,
+    });
+  }
+
+  get tokenInvalid(): boolean {
+    return TOKEN_INVALID_ERRCODES.has(this.errcode);
+  }
+
+  get configuration(): boolean {
+    return CONFIGURATION_ERRCODES.has(this.errcode);
+  }
+
+  get transient(): boolean {
+    return TRANSIENT_ERRCODES.has(this.errcode);
+  }
+}
+
+/** WeChat could not be reached, timed out, or answered with an HTTP error or a non-JSON body. */
+export class WechatUnavailableError extends WechatOpenError {
+  constructor(endpoint: string, reason: string, options?: { cause?: unknown }) {
+    super('WECHAT_UNAVAILABLE', `${endpoint}: ${reason}`, { endpoint }, options);
+  }
+}
+
+export function isTokenInvalid(error: unknown): error is WechatApiError {
+  return error instanceof WechatApiError && error.tokenInvalid;
+}

@@ -1,0 +1,54 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  DEFAULT_API_BASE_URL,
+  DEFAULT_MP_BASE_URL,
+  DEFAULT_OPEN_BASE_URL,
+} from '../wechat-open.constants.js';
+import { ResolvedWechatOpenOptions, WechatOpenModuleOptions } from '../wechat-open.options.js';
+import { WechatOpenError } from '../errors/wechat-open.error.js';
+import { decodeEncodingAesKey } from '../crypto/message-crypto.js';
+import { SystemClock } from './clock.js';
+
+/** Fills in every default and checks what can be checked before the first push arrives. */
+export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechatOpenOptions {
+  if (options.components.length === 0) {
+    throw new WechatOpenError('CONFIG_NO_COMPONENT', 'at least one component must be configured');
+  }
+  const seen = new Set<string>();
+  for (const c of options.components) {
+    if (seen.has(c.appid)) {
+      throw new WechatOpenError('CONFIG_DUPLICATE_COMPONENT', 'component configured twice', {
+        appid: c.appid,
+      });
+    }
+    seen.add(c.appid);
+    decodeEncodingAesKey(c.encodingAesKey);
+    if (c.previousEncodingAesKey) decodeEncodingAesKey(c.previousEncodingAesKey);
+  }
+  return {
+    components: options.components,
+    dataKeys: options.dataKeys,
+    api: {
+      baseUrl: DEFAULT_API_BASE_URL,
+      timeoutMs: 5000,
+      attempts: 3,
+      backoffMs: 200,
+      ...options.api,
+    },
+    authPages: {
+      mpBaseUrl: options.authPages?.mpBaseUrl ?? DEFAULT_MP_BASE_URL,
+      openBaseUrl: options.authPages?.openBaseUrl ?? DEFAULT_OPEN_BASE_URL,
+    },
+    componentTokenRefreshMarginSec: options.componentTokenRefreshMarginSec ?? 900,
+    minTokenRemainingSec: options.minTokenRemainingSec ?? 60,
+    componentCron: options.componentCron ?? '*/30 * * * * *',
+    ticketStaleAfterSec: options.ticketStaleAfterSec ?? 1800,
+    ticketRepushIntervalSec: options.ticketRepushIntervalSec ?? 600,
+    maxXmlBytes: options.maxXmlBytes ?? 64 * 1024,
+    schedulers: options.schedulers ?? true,
+    clock: options.clock ?? new SystemClock(),
+    instanceId:
+      options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+  };
+}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+export interface NewEventLogRow {
+  componentAppid: string;
+  infoType: string;
+  authorizerAppid: string | null;
+  createTime: Date;
+  dedupeKey: string;
+  payload: Record<string, unknown>;
+  receivedAt: Date;
+}
+
+@Injectable()
+export class EventLogRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Appends the event; returns false when the same push was already stored (a WeChat retry). */
+  async appendOnce(row: NewEventLogRow): Promise<boolean> {
+    const inserted = (await this.db.query(
+      `INSERT INTO wechat_event_log
+         (component_appid, info_type, authorizer_appid, create_time, dedupe_key, payload, received_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING id`,
+      [
+        row.componentAppid,
+        row.infoType,
+        row.authorizerAppid,
+        row.createTime,
+        row.dedupeKey,
+        JSON.stringify(row.payload),
+        row.receivedAt,
+      ],
+    )) as unknown[];
+    return inserted.length === 1;
+  }
+}

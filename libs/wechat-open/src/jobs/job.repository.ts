@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { returnedRows } from '../core/sql.js';
+
+export interface JobRow {
+  id: string;
+  kind: string;
+  componentAppid: string;
+  dedupeKey: string;
+  payloadCiphertext: string;
+  attempts: number;
+}
+
+export interface NewJob {
+  kind: string;
+  componentAppid: string;
+  dedupeKey: string;
+  payloadCiphertext: string;
+  runAt: Date;
+}
+
+/** The durable queue of follow-up work (wechat_job). */
+@Injectable()
+export class JobRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Stores the job unless one with the same dedupe key exists; returns whether it was new. */
+  async enqueue(job: NewJob): Promise<boolean> {
+    const rows = (await this.db.query(
+      `INSERT INTO wechat_job (kind, component_appid, dedupe_key, payload_ciphertext, next_attempt_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $5)
+       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+      [job.kind, job.componentAppid, job.dedupeKey, job.payloadCiphertext, job.runAt],
+    )) as unknown[];
+    return rows.length === 1;
+  }
+
+  /**
+   * Claims up to `limit` due jobs for `owner` until `leaseUntil`. SKIP LOCKED lets any number of
+   * instances claim side by side; a lease that runs out (its instance died) makes a job due again.
+   */
+  async claimDue(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<JobRow[]> {
+    const rows = (await this.db.query(
+      `UPDATE wechat_job j
+          SET lease_owner = $1, lease_until = $3, attempts = j.attempts + 1
+        WHERE j.id IN (
+          SELECT id FROM wechat_job
+           WHERE status = 'pending' AND next_attempt_at <= $2
+             AND (lease_until IS NULL OR lease_until < $2)
+           ORDER BY next_attempt_at
+           LIMIT $4
+           FOR UPDATE SKIP LOCKED)
+        RETURNING j.id, j.kind, j.component_appid, j.dedupe_key, j.payload_ciphertext, j.attempts`,
+      [owner, now, leaseUntil, limit],
+    )) as unknown;
+    return returnedRows(rows).map((r) => ({
+      id: String(r.id),
+      kind: String(r.kind),
+      componentAppid: String(r.component_appid),
+      dedupeKey: String(r.dedupe_key),
+      payloadCiphertext: String(r.payload_ciphertext),
+      attempts: Number(r.attempts),
+    }));
+  }
+
+  async markDone(id: string, owner: string, now: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE wechat_job SET status = 'done', finished_at = $3, lease_owner = NULL, lease_until = NULL,
+              last_error = NULL
+        WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, now],
+    );
+  }
+
+  async markFailed(id: string, owner: string, now: Date, error: string): Promise<void> {
+    await this.db.query(
+      `UPDATE wechat_job SET status = 'failed', finished_at = $3, lease_owner = NULL, lease_until = NULL,
+              last_error = $4
+        WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, now, error],
+    );
+  }
+
+  async retryLater(id: string, owner: string, at: Date, error: string): Promise<void> {
+    await this.db.query(
+      `UPDATE wechat_job SET next_attempt_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4
+        WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, at, error],
+    );
+  }
+}

@@ -1,0 +1,62 @@
+import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
+import { ComponentTicketModule } from './component-ticket/component-ticket.module.js';
+import { WECHAT_OPEN_RAW_OPTIONS, WechatOpenCoreModule } from './core/wechat-open-core.module.js';
+import { WechatOpenModuleOptions } from './wechat-open.options.js';
+
+export interface WechatOpenOptionsFactory {
+  createWechatOpenOptions(): WechatOpenModuleOptions | Promise<WechatOpenModuleOptions>;
+}
+
+export interface WechatOpenModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  useFactory?: (...args: never[]) => WechatOpenModuleOptions | Promise<WechatOpenModuleOptions>;
+  inject?: (string | symbol | Type)[];
+  useClass?: Type<WechatOpenOptionsFactory>;
+  useExisting?: Type<WechatOpenOptionsFactory>;
+  /** Make the library's services injectable everywhere without importing. Default false. */
+  isGlobal?: boolean;
+}
+
+const FEATURES = [ComponentTicketModule];
+
+/**
+ * The library: `WechatOpenModule.forRoot(options)` or `.forRootAsync({ useFactory, inject })`.
+ * Needs a TypeORM connection (TypeOrmModule.forRoot with autoLoadEntities) in the app.
+ */
+@Module({})
+export class WechatOpenModule {
+  static forRoot(options: WechatOpenModuleOptions, extras: { isGlobal?: boolean } = {}): DynamicModule {
+    return this.build({ provide: WECHAT_OPEN_RAW_OPTIONS, useValue: options }, [], [], extras.isGlobal);
+  }
+
+  static forRootAsync(async: WechatOpenModuleAsyncOptions): DynamicModule {
+    const extra: Provider[] = [];
+    let provider: Provider;
+    if (async.useFactory) {
+      provider = { provide: WECHAT_OPEN_RAW_OPTIONS, useFactory: async.useFactory, inject: async.inject ?? [] };
+    } else {
+      const cls = async.useClass ?? async.useExisting;
+      if (!cls) throw new Error('WechatOpenModule.forRootAsync needs useFactory, useClass or useExisting');
+      if (async.useClass) extra.push(async.useClass);
+      provider = {
+        provide: WECHAT_OPEN_RAW_OPTIONS,
+        useFactory: (f: WechatOpenOptionsFactory) => f.createWechatOpenOptions(),
+        inject: [cls],
+      };
+    }
+    return this.build(provider, async.imports ?? [], extra, async.isGlobal);
+  }
+
+  private static build(
+    optionsProvider: Provider,
+    imports: ModuleMetadata['imports'],
+    extra: Provider[],
+    isGlobal = false,
+  ): DynamicModule {
+    return {
+      module: WechatOpenModule,
+      global: isGlobal,
+      imports: [WechatOpenCoreModule.register(optionsProvider, imports, extra), ...FEATURES],
+      exports: FEATURES,
+    };
+  }
+}
