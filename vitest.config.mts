@@ -2,7 +2,10 @@ import { resolve } from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-const alias = { '@app/wechat-open': resolve(import.meta.dirname, 'libs/wechat-open/src') };
+const alias = {
+  '@app/wechat-open': resolve(import.meta.dirname, 'libs/wechat-open/src'),
+  '@app/sandbox': resolve(import.meta.dirname, 'apps/sandbox/src'),
+};
 
 // SWC (not esbuild) compiles the tests so that Nest's decorator metadata is emitted.
 const plugins = [swc.vite({ module: { type: 'es6' } })];

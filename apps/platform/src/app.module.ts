@@ -1,0 +1,72 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { WechatOpenModule } from '@app/wechat-open';
+import { WechatErrorFilter } from './common/wechat-error.filter.js';
+import { PlatformConfig } from './config/platform-config.js';
+import { PLATFORM_CONFIG } from './config/platform-config.token.js';
+import { HealthController } from './health/health.controller.js';
+import { WechatEventsController } from './wechat/wechat-events.controller.js';
+
+export interface ResolvedEndpoints {
+  databaseUrl: string;
+  /** The pool must be 1 on the embedded database (PGlite is single-connection). */
+  poolSize: number;
+  wechat: { apiBaseUrl: string; mpBaseUrl: string; openBaseUrl: string };
+}
+
+/** The deployable service, built from a resolved configuration (tests build it the same way). */
+@Module({})
+export class AppModule {
+  static forRoot(config: PlatformConfig, endpoints: ResolvedEndpoints): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            // Log the path only: query strings carry signatures and, on some routes, tokens.
+            serializers: {
+              req: (req: { method: string; url: string; id: unknown }) => ({
+                id: req.id,
+                method: req.method,
+                path: req.url.split('?')[0],
+              }),
+            },
+            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+          },
+        }),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: endpoints.databaseUrl,
+          poolSize: endpoints.poolSize,
+          autoLoadEntities: true,
+          synchronize: false,
+          migrationsRun: false,
+          logging: ['error'],
+        }),
+        WechatOpenModule.forRoot({
+          components: config.components,
+          dataKeys: config.dataKeys,
+          api: { baseUrl: endpoints.wechat.apiBaseUrl, timeoutMs: config.httpTimeoutMs },
+          authPages: { mpBaseUrl: endpoints.wechat.mpBaseUrl, openBaseUrl: endpoints.wechat.openBaseUrl },
+          componentTokenRefreshMarginSec: config.componentTokenRefreshMarginSec,
+          ticketStaleAfterSec: config.ticketStaleAfterSec,
+          componentCron: config.componentCron,
+          maxXmlBytes: config.maxXmlBytes,
+          schedulers: config.schedulers,
+          minTokenRemainingSec: config.minTokenRemainingSec,
+          instanceId: config.instanceId,
+        }),
+        TerminusModule,
+      ],
+      controllers: [WechatEventsController, HealthController],
+      providers: [
+        { provide: PLATFORM_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: WechatErrorFilter },
+      ],
+    };
+  }
+}

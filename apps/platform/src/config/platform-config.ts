@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ComponentConfig, DataKey, SecretBox } from '@app/wechat-open';
+import { Environment } from './environment.js';
+
+/** Everything the platform needs, resolved from the environment once. */
+export interface PlatformConfig {
+  port: number;
+  host: string;
+  /** How browsers and WeChat reach this service (redirect_uri, entry links). */
+  publicBaseUrl: string;
+  logLevel: string;
+  database: { url?: string; embeddedDir: string; poolSize: number; runMigrations: boolean };
+  components: ComponentConfig[];
+  dataKeys: DataKey[];
+  /** Unset: start the sandbox in-process and point the WeChat URLs at it. */
+  wechat?: { apiBaseUrl: string; mpBaseUrl: string; openBaseUrl: string };
+  sandbox: { port: number; ticketPushIntervalMs: number };
+  httpTimeoutMs: number;
+  componentTokenRefreshMarginSec: number;
+  ticketStaleAfterSec: number;
+  componentCron: string;
+  maxXmlBytes: number;
+  schedulers: boolean;
+  /** Tests shorten the safety margin to run with tokens that live seconds. */
+  minTokenRemainingSec?: number;
+  instanceId?: string;
+}
+
+/** The component that exists only in the sandbox, for the zero-configuration first run. */
+export const DEMO_COMPONENT: ComponentConfig = {
+  appid: 'wx00000000demo0001',
+  secret: 'demo-component-secret',
+  token: 'demotoken',
+  encodingAesKey: 'DemoKeyDemoKeyDemoKeyDemoKeyDemoKeyDemoKey',
+};
+
+const DEV_KEY_FILE = './.data/data-encryption.key';
+
+export function toPlatformConfig(env: Environment, warn: (message: string) => void): PlatformConfig {
+  const sandboxed = env.WECHAT_API_BASE_URL === undefined;
+  const components = env.WECHAT_COMPONENTS
+    ? parseComponents(env.WECHAT_COMPONENTS)
+    : sandboxed
+      ? [DEMO_COMPONENT]
+      : [];
+  if (components.length === 0) {
+    throw new Error('invalid configuration (1 key(s)):\n  WECHAT_COMPONENTS: required when WECHAT_API_BASE_URL is set');
+  }
+  let dataKeys: DataKey[];
+  if (env.DATA_ENCRYPTION_KEYS) {
+    dataKeys = SecretBox.parseKeys(env.DATA_ENCRYPTION_KEYS);
+  } else {
+    warn(`DATA_ENCRYPTION_KEYS is not set: using the development key in ${DEV_KEY_FILE} (never in production)`);
+    dataKeys = [{ kid: 'dev', key: developmentKey() }];
+  }
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.PORT}`).replace(/\/$/, ''),
+    logLevel: env.LOG_LEVEL,
+    database: {
+      url: env.DATABASE_URL,
+      embeddedDir: env.EMBEDDED_PG_DIR,
+      poolSize: env.DB_POOL_SIZE,
+      runMigrations: !env.SKIP_MIGRATIONS,
+    },
+    components,
+    dataKeys,
+    wechat: sandboxed
+      ? undefined
+      : {
+          apiBaseUrl: env.WECHAT_API_BASE_URL!,
+          mpBaseUrl: env.WECHAT_MP_BASE_URL ?? 'https://mp.weixin.qq.com',
+          openBaseUrl: env.WECHAT_OPEN_BASE_URL ?? 'https://open.weixin.qq.com',
+        },
+    sandbox: { port: env.SANDBOX_PORT, ticketPushIntervalMs: env.SANDBOX_TICKET_PUSH_INTERVAL_MS },
+    httpTimeoutMs: env.WECHAT_HTTP_TIMEOUT_MS,
+    componentTokenRefreshMarginSec: env.COMPONENT_TOKEN_REFRESH_MARGIN_SEC,
+    ticketStaleAfterSec: env.TICKET_STALE_AFTER_SEC,
+    componentCron: env.COMPONENT_TOKEN_CRON,
+    maxXmlBytes: env.MAX_XML_BYTES,
+    schedulers: true,
+  };
+}
+
+function parseComponents(json: string): ComponentConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new Error('invalid configuration (1 key(s)):\n  WECHAT_COMPONENTS: is not valid JSON');
+  }
+  const list = Array.isArray(parsed) ? parsed : [];
+  const bad = list.length === 0 || list.some((c: unknown) => !isComponent(c));
+  if (bad) {
+    throw new Error(
+      'invalid configuration (1 key(s)):\n  WECHAT_COMPONENTS: must be a JSON array of ' +
+        '{appid, secret, token, encodingAesKey, previousEncodingAesKey?}',
+    );
+  }
+  return list as ComponentConfig[];
+}
+
+function isComponent(c: unknown): c is ComponentConfig {
+  if (typeof c !== 'object' || c === null) return false;
+  const o = c as Record<string, unknown>;
+  return ['appid', 'secret', 'token', 'encodingAesKey'].every((k) => typeof o[k] === 'string' && o[k] !== '');
+}
+
+function developmentKey(): Buffer {
+  const path = resolve(DEV_KEY_FILE);
+  if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+  mkdirSync(dirname(path), { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(path, key.toString('base64'), { mode: 0o600 });
+  return key;
+}

@@ -1,0 +1,44 @@
+import { BadRequestException, Body, Controller, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ComponentEventService } from '@app/wechat-open';
+
+interface PushQuery {
+  timestamp?: string;
+  nonce?: string;
+  msg_signature?: string;
+  signature?: string;
+  encrypt_type?: string;
+}
+
+/** 授权事件接收URL: where WeChat pushes verify tickets and authorization notices. */
+@Controller('wechat/:componentAppid')
+export class WechatEventsController {
+  constructor(private readonly events: ComponentEventService) {}
+
+  @Post('events')
+  @HttpCode(200)
+  @Header('content-type', 'text/plain; charset=utf-8')
+  async receive(
+    @Param('componentAppid') componentAppid: string,
+    @Query() query: PushQuery,
+    @Body() body: unknown,
+  ): Promise<string> {
+    if (!query.timestamp || !query.nonce || !query.msg_signature) {
+      throw new BadRequestException('timestamp, nonce and msg_signature are required');
+    }
+    if (typeof body !== 'string' || body.length === 0) {
+      throw new BadRequestException('the body must be the XML envelope');
+    }
+    await this.events.receive(
+      componentAppid,
+      {
+        timestamp: query.timestamp,
+        nonce: query.nonce,
+        msgSignature: query.msg_signature,
+        signature: query.signature,
+      },
+      body,
+    );
+    // Exactly these 7 bytes: anything else makes WeChat count the push as failed.
+    return 'success';
+  }
+}
