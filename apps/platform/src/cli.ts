@@ -1,0 +1,138 @@
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import {
+  parseWechatXml,
+  requireField,
+  signJsSdk,
+  WechatMessageCrypto,
+  WechatOpenError,
+} from '@app/wechat-open';
+import { validateEnvironment } from './config/environment.js';
+import { EmbeddedPostgres } from './database/embedded-postgres.js';
+import { revertLastMigration, runMigrations } from './database/migration-runner.js';
+
+function cryptoFrom(o: { token: string; aesKey: string; appid: string }): WechatMessageCrypto {
+  return new WechatMessageCrypto({ token: o.token, encodingAesKey: o.aesKey, appid: o.appid });
+}
+
+async function withDatabase<T>(fn: (url: string, shared: boolean) => Promise<T>): Promise<T> {
+  const env = validateEnvironment(process.env);
+  if (env.DATABASE_URL) return fn(env.DATABASE_URL, true);
+  const embedded = new EmbeddedPostgres({ dataDir: env.EMBEDDED_PG_DIR });
+  try {
+    return await fn(await embedded.start(), false);
+  } finally {
+    await embedded.stop();
+  }
+}
+
+export interface CliIo {
+  out(s: string): void;
+  err(s: string): void;
+  stdin(): string;
+}
+
+export function buildCli({ out, err, stdin }: CliIo): Command {
+  const program = new Command('cli')
+    .description('Tools for people debugging WeChat callbacks and JS-SDK signatures, and migrations.')
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: err });
+
+  program
+    .command('decrypt')
+    .description(
+      'Verify and decrypt a pushed envelope (<xml>...<Encrypt>...</Encrypt></xml>) read from standard input; ' +
+        'prints the decrypted XML exactly as WeChat encrypted it.',
+    )
+    .requiredOption('--token <token>', 'the component message token (消息校验Token)')
+    .requiredOption('--aes-key <key>', 'the 43-character EncodingAESKey')
+    .requiredOption('--appid <appid>', 'the component appid (the receive id inside the message)')
+    .requiredOption('--timestamp <ts>', 'the timestamp query parameter of the push')
+    .requiredOption('--nonce <nonce>', 'the nonce query parameter of the push')
+    .requiredOption('--msg-signature <sig>', 'the msg_signature query parameter of the push')
+    .option('--signature <sig>', 'the plain signature query parameter, verified too when given')
+    .action((o: { token: string; aesKey: string; appid: string; timestamp: string; nonce: string; msgSignature: string; signature?: string }) => {
+      const envelope = parseWechatXml(stdin());
+      const { message } = cryptoFrom(o).open(
+        { timestamp: o.timestamp, nonce: o.nonce, msgSignature: o.msgSignature, signature: o.signature },
+        requireField(envelope, 'Encrypt'),
+      );
+      out(message);
+    });
+
+  program
+    .command('encrypt')
+    .description('Encrypt and sign a reply read from standard input; prints the reply envelope XML.')
+    .requiredOption('--token <token>', 'the component message token')
+    .requiredOption('--aes-key <key>', 'the 43-character EncodingAESKey')
+    .requiredOption('--appid <appid>', 'the component appid')
+    .option('--timestamp <ts>', 'TimeStamp of the reply (default: now)')
+    .option('--nonce <nonce>', 'Nonce of the reply (default: random digits)')
+    .action((o: { token: string; aesKey: string; appid: string; timestamp?: string; nonce?: string }) => {
+      const sealed = cryptoFrom(o).seal(stdin(), {
+        timestamp: o.timestamp ?? String(Math.floor(Date.now() / 1000)),
+        nonce: o.nonce ?? String(randomInt(100_000_000, 999_999_999)),
+      });
+      out(`${sealed.xml}\n`);
+    });
+
+  program
+    .command('jssdk-sign')
+    .description(
+      'Compute a JS-SDK wx.config signature; prints string1=... and signature=... ' +
+        '(a #fragment in the URL is dropped, as WeChat requires, with a note on standard error).',
+    )
+    .requiredOption('--ticket <ticket>', 'the jsapi_ticket')
+    .requiredOption('--noncestr <nonce>', 'the nonceStr given to wx.config')
+    .requiredOption('--timestamp <ts>', 'the timestamp given to wx.config')
+    .requiredOption('--url <url>', 'the page URL')
+    .action((o: { ticket: string; noncestr: string; timestamp: string; url: string }) => {
+      const s = signJsSdk({ ticket: o.ticket, nonceStr: o.noncestr, timestamp: o.timestamp, url: o.url });
+      if (s.fragmentDropped) err(`note: dropped the #fragment; signed url=${s.url}\n`);
+      out(`string1=${s.string1}\nsignature=${s.signature}\n`);
+    });
+
+  const migrate = program.command('migrate').description('Apply or revert database migrations (DATABASE_URL, else the embedded database).');
+  migrate
+    .command('run')
+    .description('apply every pending migration')
+    .action(() =>
+      withDatabase(async (url, shared) => {
+        const applied = await runMigrations(url, { lock: shared });
+        out(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
+      }),
+    );
+  migrate
+    .command('revert')
+    .description('revert the newest applied migration')
+    .action(() =>
+      withDatabase(async (url) => {
+        out((await revertLastMigration(url)) ? 'reverted the newest migration\n' : 'nothing to revert\n');
+      }),
+    );
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const { err } = io;
+  const program = buildCli(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof WechatOpenError) err(`error: ${error.code}: ${error.message}\n`);
+    else err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  runCli(process.argv.slice(2), {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    stdin: () => readFileSync(0, 'utf8'),
+  }).then((code) => process.exit(code), () => process.exit(1));
+}
