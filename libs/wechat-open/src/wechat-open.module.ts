@@ -1,4 +1,5 @@
 import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
+import { AuthorizerModule } from './authorizer/authorizer.module.js';
 import { ComponentTicketModule } from './component-ticket/component-ticket.module.js';
 import { WECHAT_OPEN_RAW_OPTIONS, WechatOpenCoreModule } from './core/wechat-open-core.module.js';
 import { WechatOpenModuleOptions } from './wechat-open.options.js';
@@ -16,7 +17,7 @@ export interface WechatOpenModuleAsyncOptions extends Pick<ModuleMetadata, 'impo
   isGlobal?: boolean;
 }
 
-const FEATURES = [ComponentTicketModule];
+const FEATURES = [ComponentTicketModule, AuthorizerModule];
 
 /**
  * The library: `WechatOpenModule.forRoot(options)` or `.forRootAsync({ useFactory, inject })`.

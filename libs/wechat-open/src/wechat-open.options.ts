@@ -1,5 +1,6 @@
 import { Clock } from './core/clock.js';
 import { DataKey } from './core/secret-box.js';
+import { TenantConflictPolicy } from './authorizer/authorizer.types.js';
 import { WechatApiClientOptions } from './client/wechat-api.client.js';
 
 /** One third-party platform (component) as configured in WeChat's console. */
@@ -13,6 +14,30 @@ export interface ComponentConfig {
   encodingAesKey: string;
   /** The key before the last rotation, accepted for incoming messages. */
   previousEncodingAesKey?: string;
+}
+
+/** Options of the Authorizer module (all optional). */
+export interface AuthorizerOptions {
+  /** Refresh this long before expiry (scaled down for short lifetimes). Default 1200 s. */
+  refreshMarginSec?: number;
+  /** Random spread added to the margin so tokens minted together do not come due together. Default 600 s. */
+  refreshJitterSec?: number;
+  /** Cron expression (with seconds) of the refresh sweep. Default every 10 s. */
+  refreshCron?: string;
+  /** Refreshes in flight at once per instance. Default 50. */
+  refreshConcurrency?: number;
+  /** Refresh calls started per second per instance. Default 200. */
+  refreshRatePerSec?: number;
+  /** Tokens claimed per database round trip. Default 200. */
+  refreshBatchSize?: number;
+  /** Refresh profiles older than this on a slow schedule. Default 86400 s. */
+  profileMaxAgeSec?: number;
+  /** An account bound to one tenant and authorized for another: refuse (default) or move it. */
+  tenantConflictPolicy?: TenantConflictPolicy;
+  /** LISTEN for token changes made by other instances (needs a spare connection). Default true. */
+  notifications?: boolean;
+  /** Run api_get_authorizer_list sync once at start-up. Default false. */
+  syncOnStartup?: boolean;
 }
 
 /** Options of WechatOpenModule. The library never reads process.env: the app passes these in. */
@@ -39,6 +64,7 @@ export interface WechatOpenModuleOptions {
   maxXmlBytes?: number;
   /** Run the cron providers in this instance. Default true. */
   schedulers?: boolean;
+  authorizer?: AuthorizerOptions;
   /** Time source; tests pass a controllable one. Default the system clock. */
   clock?: Clock;
   /** How this instance names itself in leases and logs. Default hostname:pid:random. */
@@ -46,8 +72,9 @@ export interface WechatOpenModuleOptions {
 }
 
 export type ResolvedWechatOpenOptions = Required<
-  Omit<WechatOpenModuleOptions, 'api' | 'authPages'>
+  Omit<WechatOpenModuleOptions, 'api' | 'authPages' | 'authorizer'>
 > & {
+  authorizer: Required<AuthorizerOptions>;
   api: WechatApiClientOptions;
   authPages: { mpBaseUrl: string; openBaseUrl: string };
 };

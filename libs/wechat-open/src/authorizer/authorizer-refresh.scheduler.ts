@@ -1,0 +1,119 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { Clock } from '../core/clock.js';
+import { RateLimiter } from '../core/rate-limiter.js';
+import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
+import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
+import { AuthorizerTokenRepository, ClaimedToken } from './authorizer-token.repository.js';
+import { AuthorizerTokenService, RefreshResult } from './authorizer-token.service.js';
+import { AuthorizerService } from './authorizer.service.js';
+
+const SWEEP_JOB = 'wechat-open:authorizer-refresh';
+const PROFILE_JOB = 'wechat-open:authorizer-profile';
+const LEASE_MS = 120_000;
+
+export type SweepResult = Record<RefreshResult, number> & { claimed: number; claimQueries: number };
+
+/**
+ * The refresh sweep: claims due tokens in batches and refreshes them with bounded concurrency
+ * and a rate limit. Any number of instances sweep together; a claim dies with its lease.
+ */
+@Injectable()
+export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('AuthorizerRefreshScheduler');
+  private readonly limiter: RateLimiter;
+  private sweeping?: Promise<SweepResult>;
+  private stopped = false;
+
+  constructor(
+    private readonly repo: AuthorizerTokenRepository,
+    private readonly tokens: AuthorizerTokenService,
+    private readonly accounts: AuthorizerService,
+    private readonly clock: Clock,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
+  ) {
+    this.limiter = new RateLimiter(options.authorizer.refreshRatePerSec);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.options.schedulers) return;
+    this.scheduler.addCronJob(
+      SWEEP_JOB,
+      CronJob.from({ cronTime: this.options.authorizer.refreshCron, onTick: () => this.tick(), start: true }),
+    );
+    this.scheduler.addCronJob(
+      PROFILE_JOB,
+      CronJob.from({
+        cronTime: '0 */15 * * * *',
+        onTick: () => {
+          this.accounts.refreshStaleProfiles().catch((e: unknown) => this.logger.error(`profile refresh failed: ${String(e)}`));
+        },
+        start: true,
+      }),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    for (const name of [SWEEP_JOB, PROFILE_JOB]) {
+      if (this.scheduler.doesExist('cron', name)) this.scheduler.deleteCronJob(name);
+    }
+    await this.sweeping?.catch(() => undefined);
+  }
+
+  tick(): void {
+    if (this.sweeping) return;
+    this.sweeping = this.sweep();
+    this.sweeping
+      .then((r) => {
+        if (r.claimed > 0) this.logger.log(`refresh sweep: ${JSON.stringify(r)}`);
+      })
+      .catch((error: unknown) => this.logger.error(`refresh sweep failed: ${String(error)}`))
+      .finally(() => (this.sweeping = undefined));
+  }
+
+  /** Refreshes every token due now; resolves when none is left (tests and benchmarks call it). */
+  async sweep(): Promise<SweepResult> {
+    const { refreshConcurrency: concurrency, refreshBatchSize: batchSize } = this.options.authorizer;
+    const result: SweepResult = { claimed: 0, claimQueries: 0, ok: 0, stale: 0, revoked: 0, needs_reauth: 0, quota: 0, retry_later: 0 };
+    const queue: ClaimedToken[] = [];
+    let exhausted = false;
+    let refilling: Promise<void> | undefined;
+    const refill = () => {
+      refilling ??= (async () => {
+        const now = this.clock.now();
+        const batch = await this.repo.claimDue(this.options.instanceId, now, new Date(now.getTime() + LEASE_MS), batchSize);
+        result.claimQueries++;
+        result.claimed += batch.length;
+        if (batch.length < batchSize) exhausted = true;
+        queue.push(...batch);
+      })().finally(() => (refilling = undefined));
+      return refilling;
+    };
+    const worker = async () => {
+      for (;;) {
+        if (!exhausted && !this.stopped && queue.length < concurrency) void refill();
+        const claim = queue.shift();
+        if (claim) {
+          await this.limiter.take();
+          const outcome = await this.tokens.refreshClaimed(claim, 'schedule').catch((error: unknown) => {
+            this.logger.error(`refresh of ${claim.authorizerAppid} failed: ${String(error)}`);
+            return 'retry_later' as const;
+          });
+          result[outcome]++;
+          continue;
+        }
+        if (refilling) {
+          await refilling;
+          continue;
+        }
+        if (exhausted || this.stopped) return;
+      }
+    };
+    await refill();
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return result;
+  }
+}

@@ -1,0 +1,55 @@
+import { WechatOpenError } from '../errors/wechat-open.error.js';
+
+export class AuthorizerNotFoundError extends WechatOpenError {
+  constructor(authorizerAppid: string, componentAppid?: string) {
+    super('AUTHORIZER_NOT_FOUND', 'no such authorized account', { authorizerAppid, componentAppid });
+  }
+}
+
+/** The account revoked the authorization (or WeChat answered 61003). */
+export class AuthorizerRevokedError extends WechatOpenError {
+  constructor(authorizerAppid: string) {
+    super('AUTHORIZER_REVOKED', 'the account has revoked the authorization', { authorizerAppid });
+  }
+}
+
+/** The refresh token is lost (61023, not recoverable): the owner must authorize again. */
+export class AuthorizerNeedsReauthError extends WechatOpenError {
+  constructor(authorizerAppid: string) {
+    super('AUTHORIZER_NEEDS_REAUTH', 'the account must be authorized again', { authorizerAppid });
+  }
+}
+
+/** The same account is authorized for several of our components: name the component. */
+export class AuthorizerAmbiguousError extends WechatOpenError {
+  constructor(authorizerAppid: string) {
+    super('AUTHORIZER_AMBIGUOUS', 'the account is authorized for several components; pass componentAppid', {
+      authorizerAppid,
+    });
+  }
+}
+
+/** Another instance is refreshing the token and did not finish in time. */
+export class AuthorizerTokenUnavailableError extends WechatOpenError {
+  constructor(authorizerAppid: string, reason: string) {
+    super('AUTHORIZER_TOKEN_UNAVAILABLE', `no valid token: ${reason}`, { authorizerAppid });
+  }
+}
+
+/** The account is bound to another tenant and the policy is to refuse. */
+export class TenantConflictError extends WechatOpenError {
+  constructor(authorizerAppid: string, currentTenant: string, requestedTenant: string) {
+    super('TENANT_CONFLICT', 'the account is already bound to another tenant', {
+      authorizerAppid,
+      currentTenant,
+      requestedTenant,
+    });
+  }
+}
+
+/** An authorization code could not be redeemed (61009 invalid or used, 61010 expired). */
+export class AuthorizationCodeError extends WechatOpenError {
+  constructor(errcode: number | null, reason: string) {
+    super('AUTHORIZATION_CODE_INVALID', reason, { errcode });
+  }
+}

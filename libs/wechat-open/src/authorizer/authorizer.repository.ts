@@ -1,0 +1,255 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { returnedRows } from '../core/sql.js';
+import {
+  AuthorizerProfile,
+  AuthorizerRecord,
+  AuthorizerStatus,
+  ChangeCause,
+} from './authorizer.types.js';
+
+type Row = Record<string, unknown>;
+
+const COLUMNS = `component_appid, authorizer_appid, tenant_id, status, account_kind, nick_name, user_name,
+  alias, principal_name, signature, service_type, verify_type, account_status, head_img, qrcode_url,
+  func_info, authorized_at, updated_at, revoked_at, profile_refreshed_at`;
+
+function toRecord(r: Row): AuthorizerRecord {
+  const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    componentAppid: String(r.component_appid),
+    authorizerAppid: String(r.authorizer_appid),
+    tenantId: s(r.tenant_id),
+    status: r.status as AuthorizerStatus,
+    accountKind: r.account_kind as AuthorizerRecord['accountKind'],
+    nickName: s(r.nick_name),
+    userName: s(r.user_name),
+    alias: s(r.alias),
+    principalName: s(r.principal_name),
+    signature: s(r.signature),
+    serviceType: n(r.service_type),
+    verifyType: n(r.verify_type),
+    accountStatus: n(r.account_status),
+    headImg: s(r.head_img),
+    qrcodeUrl: s(r.qrcode_url),
+    funcInfo: ((r.func_info as number[] | null) ?? []).map(Number),
+    authorizedAt: (r.authorized_at as Date | null) ?? null,
+    updatedAt: r.updated_at as Date,
+    revokedAt: (r.revoked_at as Date | null) ?? null,
+    profileRefreshedAt: (r.profile_refreshed_at as Date | null) ?? null,
+  };
+}
+
+export interface HistoryEntry {
+  componentAppid: string;
+  authorizerAppid: string;
+  tenantId: string | null;
+  action: string;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  cause: ChangeCause;
+  actor: string;
+  at: Date;
+}
+
+/** Changed fields between two records, for the history table. */
+export function diffRecords(
+  before: AuthorizerRecord | null,
+  after: AuthorizerRecord,
+): Record<string, { from: unknown; to: unknown }> {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  const skip = new Set(['updatedAt', 'componentAppid', 'authorizerAppid', 'profileRefreshedAt']);
+  for (const key of Object.keys(after) as (keyof AuthorizerRecord)[]) {
+    if (skip.has(key)) continue;
+    const a = before ? before[key] : null;
+    const b = after[key];
+    if (JSON.stringify(a) !== JSON.stringify(b)) out[key] = { from: a ?? null, to: b ?? null };
+  }
+  return out;
+}
+
+/** The registry tables: authorizer, authorizer_history and authorization_code. */
+@Injectable()
+export class AuthorizerRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  async find(componentAppid: string, authorizerAppid: string, m?: EntityManager): Promise<AuthorizerRecord | null> {
+    const rows = (await (m ?? this.db).query(
+      `SELECT ${COLUMNS} FROM authorizer WHERE component_appid = $1 AND authorizer_appid = $2
+       ${m ? 'FOR UPDATE' : ''}`,
+      [componentAppid, authorizerAppid],
+    )) as Row[];
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** Every record of an account appid, whatever the component. */
+  async findByAppid(authorizerAppid: string): Promise<AuthorizerRecord[]> {
+    const rows = (await this.db.query(`SELECT ${COLUMNS} FROM authorizer WHERE authorizer_appid = $1`, [
+      authorizerAppid,
+    ])) as Row[];
+    return rows.map(toRecord);
+  }
+
+  async listByTenant(tenantId: string, componentAppid?: string): Promise<AuthorizerRecord[]> {
+    const rows = (await this.db.query(
+      `SELECT ${COLUMNS} FROM authorizer WHERE tenant_id = $1 AND ($2::text IS NULL OR component_appid = $2)
+       ORDER BY authorized_at DESC NULLS LAST`,
+      [tenantId, componentAppid ?? null],
+    )) as Row[];
+    return rows.map(toRecord);
+  }
+
+  /** Inserts or replaces the record (inside the caller's transaction). */
+  async save(m: EntityManager, r: AuthorizerRecord): Promise<void> {
+    await m.query(
+      `INSERT INTO authorizer (${COLUMNS})
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+       ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET
+         tenant_id = EXCLUDED.tenant_id, status = EXCLUDED.status, account_kind = EXCLUDED.account_kind,
+         nick_name = EXCLUDED.nick_name, user_name = EXCLUDED.user_name, alias = EXCLUDED.alias,
+         principal_name = EXCLUDED.principal_name, signature = EXCLUDED.signature,
+         service_type = EXCLUDED.service_type, verify_type = EXCLUDED.verify_type,
+         account_status = EXCLUDED.account_status, head_img = EXCLUDED.head_img,
+         qrcode_url = EXCLUDED.qrcode_url, func_info = EXCLUDED.func_info,
+         authorized_at = EXCLUDED.authorized_at, updated_at = EXCLUDED.updated_at,
+         revoked_at = EXCLUDED.revoked_at, profile_refreshed_at = EXCLUDED.profile_refreshed_at`,
+      [
+        r.componentAppid, r.authorizerAppid, r.tenantId, r.status, r.accountKind, r.nickName, r.userName,
+        r.alias, r.principalName, r.signature, r.serviceType, r.verifyType, r.accountStatus, r.headImg,
+        r.qrcodeUrl, r.funcInfo, r.authorizedAt, r.updatedAt, r.revokedAt, r.profileRefreshedAt,
+      ],
+    );
+  }
+
+  async appendHistory(m: EntityManager | undefined, e: HistoryEntry): Promise<void> {
+    await (m ?? this.db).query(
+      `INSERT INTO authorizer_history (component_appid, authorizer_appid, tenant_id, action, changes, cause, actor, at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+      [e.componentAppid, e.authorizerAppid, e.tenantId, e.action, JSON.stringify(e.changes), e.cause, e.actor, e.at],
+    );
+  }
+
+  async history(componentAppid: string, authorizerAppid: string, limit = 100): Promise<HistoryEntry[]> {
+    const rows = (await this.db.query(
+      `SELECT component_appid, authorizer_appid, tenant_id, action, changes, cause, actor, at
+         FROM authorizer_history WHERE component_appid = $1 AND authorizer_appid = $2
+        ORDER BY at DESC, id DESC LIMIT $3`,
+      [componentAppid, authorizerAppid, limit],
+    )) as Row[];
+    return rows.map((r) => ({
+      componentAppid: String(r.component_appid),
+      authorizerAppid: String(r.authorizer_appid),
+      tenantId: (r.tenant_id as string | null) ?? null,
+      action: String(r.action),
+      changes: r.changes as HistoryEntry['changes'],
+      cause: r.cause as ChangeCause,
+      actor: String(r.actor),
+      at: r.at as Date,
+    }));
+  }
+
+  /** Accounts whose profile is older than `before`, oldest first. */
+  async profileDue(before: Date, limit: number): Promise<{ componentAppid: string; authorizerAppid: string }[]> {
+    const rows = (await this.db.query(
+      `SELECT component_appid, authorizer_appid FROM authorizer
+        WHERE status = 'authorized' AND (profile_refreshed_at IS NULL OR profile_refreshed_at < $1)
+        ORDER BY profile_refreshed_at NULLS FIRST LIMIT $2`,
+      [before, limit],
+    )) as Row[];
+    return rows.map((r) => ({ componentAppid: String(r.component_appid), authorizerAppid: String(r.authorizer_appid) }));
+  }
+
+  async saveProfile(componentAppid: string, authorizerAppid: string, p: AuthorizerProfile, at: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE authorizer SET account_kind = $3, nick_name = $4, user_name = $5, alias = $6, principal_name = $7,
+              signature = $8, service_type = $9, verify_type = $10, account_status = $11, head_img = $12,
+              qrcode_url = $13, profile_refreshed_at = $14
+        WHERE component_appid = $1 AND authorizer_appid = $2`,
+      [
+        componentAppid, authorizerAppid, p.accountKind, p.nickName, p.userName, p.alias, p.principalName,
+        p.signature, p.serviceType, p.verifyType, p.accountStatus, p.headImg, p.qrcodeUrl, at,
+      ],
+    );
+  }
+
+  /**
+   * Claims an authorization code for redemption. Returns 'claimed' for the one caller that must
+   * call api_query_auth, else the row as it stands.
+   */
+  async claimCode(
+    codeHash: string,
+    componentAppid: string,
+    preAuthCodeHash: string | null,
+    now: Date,
+    leaseUntil: Date,
+  ): Promise<'claimed' | CodeRow> {
+    const claimed = returnedRows(
+      await this.db.query(
+        `INSERT INTO authorization_code (code_hash, component_appid, pre_auth_code_hash, status, lease_until, created_at)
+         VALUES ($1, $2, $3, 'redeeming', $5, $4)
+         ON CONFLICT (code_hash) DO UPDATE SET lease_until = $5,
+           pre_auth_code_hash = COALESCE(authorization_code.pre_auth_code_hash, EXCLUDED.pre_auth_code_hash)
+           WHERE authorization_code.status = 'redeeming' AND authorization_code.lease_until < $4
+         RETURNING code_hash`,
+        [codeHash, componentAppid, preAuthCodeHash, now, leaseUntil],
+      ),
+    );
+    if (claimed.length === 1) return 'claimed';
+    const row = await this.findCode(codeHash);
+    if (!row) throw new Error('authorization code row vanished');
+    return row;
+  }
+
+  async findCode(codeHash: string): Promise<CodeRow | null> {
+    const rows = (await this.db.query(
+      `SELECT status, authorizer_appid, outcome, pre_auth_code_hash FROM authorization_code WHERE code_hash = $1`,
+      [codeHash],
+    )) as Row[];
+    const r = rows[0];
+    return r
+      ? {
+          status: r.status as CodeRow['status'],
+          authorizerAppid: (r.authorizer_appid as string | null) ?? null,
+          outcome: (r.outcome as string | null) ?? null,
+          preAuthCodeHash: (r.pre_auth_code_hash as string | null) ?? null,
+        }
+      : null;
+  }
+
+  /** Gives up the claim after a transient failure so the next attempt may claim it at once. */
+  async reopenCode(codeHash: string, now: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE authorization_code SET lease_until = $2 - interval '1 millisecond'
+        WHERE code_hash = $1 AND status = 'redeeming'`,
+      [codeHash, now],
+    );
+  }
+
+  async finishCode(
+    codeHash: string,
+    status: 'redeemed' | 'failed',
+    authorizerAppid: string | null,
+    outcome: string,
+    now: Date,
+    m?: EntityManager,
+  ): Promise<void> {
+    await (m ?? this.db).query(
+      `UPDATE authorization_code SET status = $2, authorizer_appid = $3, outcome = $4, finished_at = $5
+        WHERE code_hash = $1`,
+      [codeHash, status, authorizerAppid, outcome, now],
+    );
+  }
+}
+
+export interface CodeRow {
+  status: 'redeeming' | 'redeemed' | 'failed';
+  authorizerAppid: string | null;
+  /** 'ok', 'tenant_conflict', or an error code. */
+  outcome: string | null;
+  preAuthCodeHash: string | null;
+}

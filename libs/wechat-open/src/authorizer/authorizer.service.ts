@@ -1,0 +1,474 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WechatApiError } from '../client/wechat-api.errors.js';
+import { ComponentTokenService } from '../component-ticket/component-token.service.js';
+import { Clock } from '../core/clock.js';
+import { SecretBox } from '../core/secret-box.js';
+import { ComponentEvent, WechatEventBus } from '../events/event-bus.js';
+import { JobQueue, PermanentJobError } from '../jobs/job-queue.service.js';
+import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
+import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
+import { optionalField, requireField } from '../xml/wechat-xml.js';
+import { AuthorizerTokenRepository } from './authorizer-token.repository.js';
+import { AuthorizationCodeError, AuthorizerNotFoundError } from './authorizer.errors.js';
+import { AuthorizerEvents } from './authorizer.events.js';
+import { AuthorizerRepository, diffRecords } from './authorizer.repository.js';
+import {
+  AuthorizerProfile,
+  AuthorizerRecord,
+  ChangeCause,
+  TenantBinding,
+  TenantResolver,
+} from './authorizer.types.js';
+import { planNextRefresh } from './refresh-plan.js';
+
+export interface RedeemContext {
+  cause: ChangeCause;
+  /** The pre_auth_code the push carried, to find the tenant's session. */
+  preAuthCode?: string;
+  /** The tenant, when the caller knows it (the landing redirect). */
+  tenant?: TenantBinding;
+}
+
+export interface RedeemResult {
+  authorizerAppid: string;
+  tenantId: string | null;
+  /** 'ok', or 'tenant_conflict' when the account stayed with its previous tenant. */
+  outcome: 'ok' | 'tenant_conflict';
+  /** True when the other path (push or landing) had already redeemed the code. */
+  alreadyRedeemed: boolean;
+}
+
+const CODE_LEASE_MS = 30_000;
+const REDEEM_JOB = 'authorizer.redeem';
+const PROFILE_JOB = 'authorizer.profile';
+
+export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+interface FuncInfoItem {
+  funcscope_category?: { id?: number };
+}
+
+/**
+ * The registry of authorized accounts: one record per (component, account), kept by the
+ * authorization pushes and the landing redirect, with every change appended to history.
+ */
+@Injectable()
+export class AuthorizerService implements OnModuleInit {
+  private readonly logger = new Logger('AuthorizerService');
+  private tenantResolver?: TenantResolver;
+
+  constructor(
+    private readonly repo: AuthorizerRepository,
+    private readonly tokens: AuthorizerTokenRepository,
+    private readonly componentTokens: ComponentTokenService,
+    private readonly bus: WechatEventBus,
+    private readonly jobs: JobQueue,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+    private readonly events: AuthorizerEvents,
+    @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
+  ) {}
+
+  onModuleInit(): void {
+    const onAuthorized = async (event: ComponentEvent) => {
+      const code = requireField(event.fields, 'AuthorizationCode');
+      // Recorded before WeChat gets its `success`; redeemed right after, retried until done.
+      await this.jobs.enqueue(REDEEM_JOB, event.componentAppid, sha256(code), {
+        code,
+        preAuthCode: optionalField(event.fields, 'PreAuthCode') ?? null,
+        cause: `push:${event.infoType}`,
+      });
+    };
+    this.bus.on('authorized', onAuthorized);
+    this.bus.on('updateauthorized', onAuthorized);
+    this.bus.on('unauthorized', async (event) => {
+      await this.revoke(event.componentAppid, requireField(event.fields, 'AuthorizerAppid'), 'push:unauthorized');
+    });
+    this.jobs.register(REDEEM_JOB, async (payload, ctx) => {
+      const p = payload as { code: string; preAuthCode: string | null; cause: ChangeCause };
+      try {
+        await this.redeem(ctx.componentAppid, p.code, { cause: p.cause, preAuthCode: p.preAuthCode ?? undefined });
+      } catch (error) {
+        if (error instanceof AuthorizationCodeError) throw new PermanentJobError(error.message, { cause: error });
+        throw error;
+      }
+    });
+    this.jobs.register(PROFILE_JOB, async (payload, ctx) => {
+      const p = payload as { authorizerAppid: string };
+      await this.refreshProfile(ctx.componentAppid, p.authorizerAppid);
+    });
+  }
+
+  /** PreAuth tells the registry which tenant a pre_auth_code was created for. */
+  useTenantResolver(resolver: TenantResolver): void {
+    this.tenantResolver = resolver;
+  }
+
+  async find(componentAppid: string, authorizerAppid: string): Promise<AuthorizerRecord | null> {
+    return this.repo.find(componentAppid, authorizerAppid);
+  }
+
+  async get(componentAppid: string, authorizerAppid: string): Promise<AuthorizerRecord> {
+    const record = await this.repo.find(componentAppid, authorizerAppid);
+    if (!record) throw new AuthorizerNotFoundError(authorizerAppid, componentAppid);
+    return record;
+  }
+
+  listByTenant(tenantId: string, componentAppid?: string): Promise<AuthorizerRecord[]> {
+    return this.repo.listByTenant(tenantId, componentAppid);
+  }
+
+  history(componentAppid: string, authorizerAppid: string) {
+    return this.repo.history(componentAppid, authorizerAppid);
+  }
+
+  tokenHealth(componentAppid: string, authorizerAppid: string) {
+    return this.tokens.health(componentAppid, authorizerAppid);
+  }
+
+  /**
+   * Redeems an authorization code (api_query_auth) exactly once between the push and the
+   * landing: the first caller exchanges it, a concurrent one waits for that result, a later one
+   * reads it.
+   */
+  async redeem(componentAppid: string, code: string, ctx: RedeemContext): Promise<RedeemResult> {
+    const codeHash = sha256(code);
+    const deadline = this.clock.nowMs() + 20_000;
+    for (;;) {
+      const now = this.clock.now();
+      const claim = await this.repo.claimCode(
+        codeHash,
+        componentAppid,
+        ctx.preAuthCode ? sha256(ctx.preAuthCode) : null,
+        now,
+        new Date(now.getTime() + CODE_LEASE_MS),
+      );
+      if (claim === 'claimed') return this.exchange(componentAppid, code, codeHash, ctx);
+      if (claim.status === 'failed') throw new AuthorizationCodeError(null, `the code was already refused: ${claim.outcome}`);
+      if (claim.status === 'redeemed' && claim.authorizerAppid) {
+        const result = await this.applyTenant(componentAppid, claim.authorizerAppid, ctx);
+        return { ...result, alreadyRedeemed: true };
+      }
+      if (this.clock.nowMs() > deadline) throw new AuthorizationCodeError(null, 'timed out waiting for the other redemption');
+      await sleep(100);
+    }
+  }
+
+  private async exchange(componentAppid: string, code: string, codeHash: string, ctx: RedeemContext): Promise<RedeemResult> {
+    let answer;
+    try {
+      answer = await this.componentTokens.post(componentAppid, '/cgi-bin/component/api_query_auth', {
+        component_appid: componentAppid,
+        authorization_code: code,
+      });
+    } catch (error) {
+      if (error instanceof WechatApiError && (error.errcode === 61009 || error.errcode === 61010)) {
+        await this.repo.finishCode(codeHash, 'failed', null, `errcode ${error.errcode}`, this.clock.now());
+        throw new AuthorizationCodeError(error.errcode, error.errcode === 61010 ? 'the code has expired' : 'the code is invalid or used');
+      }
+      // Transient: let the next attempt (the job's retry, or the other path) claim it at once.
+      await this.repo.reopenCode(codeHash, this.clock.now()).catch(() => undefined);
+      throw error;
+    }
+    const info = (answer.authorization_info ?? {}) as Record<string, unknown>;
+    const authorizerAppid = String(info.authorizer_appid);
+    const funcInfo = ((info.func_info as FuncInfoItem[] | undefined) ?? [])
+      .map((f) => Number(f.funcscope_category?.id))
+      .filter((id) => Number.isInteger(id));
+    const tenant = ctx.tenant ?? (ctx.preAuthCode && this.tenantResolver ? await this.tenantResolver(componentAppid, ctx.preAuthCode) : null);
+    const now = this.clock.now();
+    const { record, outcome } = await this.repo.transaction(async (m) => {
+      const before = await this.repo.find(componentAppid, authorizerAppid, m);
+      const { tenantId, outcome } = this.decideTenant(before, tenant);
+      const after: AuthorizerRecord = {
+        ...(before ?? blankRecord(componentAppid, authorizerAppid)),
+        tenantId,
+        status: 'authorized',
+        funcInfo: [...funcInfo].sort((a, b) => a - b),
+        authorizedAt: before?.status === 'authorized' && before.authorizedAt ? before.authorizedAt : now,
+        revokedAt: null,
+        updatedAt: now,
+      };
+      await this.repo.save(m, after);
+      await this.repo.appendHistory(m, {
+        componentAppid,
+        authorizerAppid,
+        tenantId,
+        action: !before ? 'authorized' : before.status !== 'authorized' ? 'reauthorized' : 'updated',
+        changes: diffRecords(before, after),
+        cause: ctx.cause,
+        actor: this.options.instanceId,
+        at: now,
+      });
+      if (typeof info.authorizer_refresh_token === 'string' && info.authorizer_refresh_token) {
+        const plan = planNextRefresh(
+          now.getTime(),
+          Number(info.expires_in ?? 7200),
+          this.options.authorizer.refreshMarginSec,
+          this.options.authorizer.refreshJitterSec,
+        );
+        const access = typeof info.authorizer_access_token === 'string' ? info.authorizer_access_token : null;
+        await this.tokens.upsertTokens(
+          m,
+          componentAppid,
+          authorizerAppid,
+          {
+            accessTokenCiphertext: access ? this.box.seal(access) : null,
+            refreshTokenCiphertext: this.box.seal(info.authorizer_refresh_token),
+            expiresAt: access ? plan.expiresAt : null,
+            nextRefreshAt: access ? plan.nextRefreshAt : now,
+          },
+          now,
+        );
+      }
+      await this.repo.finishCode(codeHash, 'redeemed', authorizerAppid, outcome, now, m);
+      return { record: after, outcome };
+    });
+    this.logger.log(`authorized ${authorizerAppid} for ${componentAppid} (tenant ${record.tenantId ?? '-'}, ${ctx.cause})`);
+    this.events.emit('authorized', { record, cause: ctx.cause });
+    if (outcome === 'tenant_conflict' && tenant) {
+      this.events.emit('tenant_conflict', { record, requestedTenant: tenant.tenantId });
+    }
+    await this.refreshProfile(componentAppid, authorizerAppid).catch(async (error: unknown) => {
+      this.logger.warn(`profile of ${authorizerAppid} not fetched yet (${String(error)}); queued`);
+      await this.jobs.enqueue(PROFILE_JOB, componentAppid, `${authorizerAppid}:${now.getTime()}`, { authorizerAppid });
+    });
+    return { authorizerAppid, tenantId: record.tenantId, outcome, alreadyRedeemed: false };
+  }
+
+  /** The second path of a redemption: bind the tenant it carries, under the same policy. */
+  private async applyTenant(componentAppid: string, authorizerAppid: string, ctx: RedeemContext) {
+    const tenant = ctx.tenant ?? (ctx.preAuthCode && this.tenantResolver ? await this.tenantResolver(componentAppid, ctx.preAuthCode) : null);
+    return this.repo.transaction(async (m) => {
+      const before = await this.repo.find(componentAppid, authorizerAppid, m);
+      if (!before) throw new AuthorizerNotFoundError(authorizerAppid, componentAppid);
+      const { tenantId, outcome } = this.decideTenant(before, tenant);
+      if (tenantId !== before.tenantId) {
+        const now = this.clock.now();
+        const after = { ...before, tenantId, updatedAt: now };
+        await this.repo.save(m, after);
+        await this.repo.appendHistory(m, {
+          componentAppid,
+          authorizerAppid,
+          tenantId,
+          action: 'tenant_bound',
+          changes: diffRecords(before, after),
+          cause: ctx.cause,
+          actor: this.options.instanceId,
+          at: now,
+        });
+      }
+      return { authorizerAppid, tenantId, outcome };
+    });
+  }
+
+  private decideTenant(before: AuthorizerRecord | null, tenant: TenantBinding | null | undefined) {
+    const current = before?.tenantId ?? null;
+    if (!tenant || current === null || current === tenant.tenantId) {
+      return { tenantId: tenant?.tenantId ?? current, outcome: 'ok' as const };
+    }
+    if (this.options.authorizer.tenantConflictPolicy === 'move') return { tenantId: tenant.tenantId, outcome: 'ok' as const };
+    return { tenantId: current, outcome: 'tenant_conflict' as const };
+  }
+
+  /** Marks the account revoked and erases its tokens; the record and its history stay. */
+  async revoke(componentAppid: string, authorizerAppid: string, cause: ChangeCause): Promise<void> {
+    const record = await this.setStatus(componentAppid, authorizerAppid, 'revoked', cause);
+    if (record) this.events.emit('revoked', { record, cause });
+  }
+
+  /** The refresh token is lost: stop refreshing and tell the app. */
+  async markNeedsReauth(componentAppid: string, authorizerAppid: string, cause: ChangeCause): Promise<void> {
+    const record = await this.setStatus(componentAppid, authorizerAppid, 'needs_reauth', cause);
+    if (record) this.events.emit('needs_reauth', { record, cause });
+  }
+
+  private async setStatus(
+    componentAppid: string,
+    authorizerAppid: string,
+    status: 'revoked' | 'needs_reauth',
+    cause: ChangeCause,
+  ): Promise<AuthorizerRecord | null> {
+    const now = this.clock.now();
+    return this.repo.transaction(async (m) => {
+      const before = await this.repo.find(componentAppid, authorizerAppid, m);
+      if (!before) {
+        this.logger.warn(`${status} for unknown account ${authorizerAppid} of ${componentAppid}; nothing to change`);
+        return null;
+      }
+      if (before.status === status) return null;
+      const after: AuthorizerRecord = {
+        ...before,
+        status,
+        updatedAt: now,
+        revokedAt: status === 'revoked' ? now : before.revokedAt,
+      };
+      await this.repo.save(m, after);
+      await this.tokens.erase(m, componentAppid, authorizerAppid, status === 'needs_reauth');
+      await this.repo.appendHistory(m, {
+        componentAppid,
+        authorizerAppid,
+        tenantId: before.tenantId,
+        action: status,
+        changes: diffRecords(before, after),
+        cause,
+        actor: this.options.instanceId,
+        at: now,
+      });
+      this.logger.log(`${authorizerAppid} of ${componentAppid} is now ${status} (${cause})`);
+      return after;
+    });
+  }
+
+  /** Fetches api_get_authorizer_info and stores the profile (and granted permissions). */
+  async refreshProfile(componentAppid: string, authorizerAppid: string): Promise<AuthorizerProfile> {
+    const answer = await this.componentTokens.post(componentAppid, '/cgi-bin/component/api_get_authorizer_info', {
+      component_appid: componentAppid,
+      authorizer_appid: authorizerAppid,
+    });
+    const profile = parseProfile(answer);
+    await this.repo.saveProfile(componentAppid, authorizerAppid, profile, this.clock.now());
+    return profile;
+  }
+
+  /** Profiles older than profileMaxAgeSec, refreshed a few at a time. */
+  async refreshStaleProfiles(limit = 50): Promise<number> {
+    const before = new Date(this.clock.nowMs() - this.options.authorizer.profileMaxAgeSec * 1000);
+    const due = await this.repo.profileDue(before, limit);
+    for (const { componentAppid, authorizerAppid } of due) {
+      await this.refreshProfile(componentAppid, authorizerAppid).catch((error: unknown) =>
+        this.logger.warn(`profile refresh of ${authorizerAppid} failed: ${String(error)}`),
+      );
+    }
+    return due.length;
+  }
+
+  /** Looks up the account's refresh token in api_get_authorizer_list (61023 recovery). */
+  async recoverRefreshToken(componentAppid: string, authorizerAppid: string): Promise<string | null> {
+    for await (const item of this.authorizerList(componentAppid)) {
+      if (item.authorizer_appid === authorizerAppid) return item.refresh_token || null;
+    }
+    return null;
+  }
+
+  /**
+   * api_get_authorizer_list sync: recovers refresh tokens and registers accounts the database
+   * does not know (after a restore, say). Returns what it changed.
+   */
+  async syncAuthorizerList(componentAppid: string): Promise<{ seen: number; created: number; recovered: number }> {
+    let seen = 0;
+    let created = 0;
+    let recovered = 0;
+    for await (const item of this.authorizerList(componentAppid)) {
+      seen++;
+      const refreshToken = item.refresh_token;
+      if (!refreshToken) continue;
+      const now = this.clock.now();
+      const changed = await this.repo.transaction(async (m) => {
+        const before = await this.repo.find(componentAppid, item.authorizer_appid, m);
+        if (before?.status === 'revoked') return null;
+        const stored = before ? await this.tokens.find(componentAppid, item.authorizer_appid) : null;
+        const current = stored?.refreshTokenCiphertext ? this.box.open(stored.refreshTokenCiphertext) : null;
+        if (before && current === refreshToken && before.status === 'authorized') return null;
+        const after: AuthorizerRecord = {
+          ...(before ?? blankRecord(componentAppid, item.authorizer_appid)),
+          status: 'authorized',
+          authorizedAt: before?.authorizedAt ?? (item.auth_time ? new Date(item.auth_time * 1000) : now),
+          updatedAt: now,
+        };
+        await this.repo.save(m, after);
+        await this.tokens.upsertTokens(
+          m,
+          componentAppid,
+          item.authorizer_appid,
+          { accessTokenCiphertext: null, refreshTokenCiphertext: this.box.seal(refreshToken), expiresAt: null, nextRefreshAt: now },
+          now,
+        );
+        await this.repo.appendHistory(m, {
+          componentAppid,
+          authorizerAppid: item.authorizer_appid,
+          tenantId: after.tenantId,
+          action: before ? 'recovered' : 'discovered',
+          changes: diffRecords(before, after),
+          cause: 'sync',
+          actor: this.options.instanceId,
+          at: now,
+        });
+        return before ? 'recovered' : 'created';
+      });
+      if (changed === 'created') created++;
+      if (changed === 'recovered') recovered++;
+      if (changed === 'created') {
+        await this.jobs.enqueue(PROFILE_JOB, componentAppid, `${item.authorizer_appid}:${now.getTime()}`, {
+          authorizerAppid: item.authorizer_appid,
+        });
+      }
+    }
+    this.logger.log(`authorizer list sync of ${componentAppid}: ${seen} seen, ${created} new, ${recovered} recovered`);
+    return { seen, created, recovered };
+  }
+
+  private async *authorizerList(componentAppid: string) {
+    const count = 500;
+    for (let offset = 0; ; offset += count) {
+      const page = await this.componentTokens.post(componentAppid, '/cgi-bin/component/api_get_authorizer_list', {
+        component_appid: componentAppid,
+        offset,
+        count,
+      });
+      const list = (page.list ?? []) as { authorizer_appid: string; refresh_token?: string; auth_time?: number }[];
+      yield* list;
+      if (list.length < count || offset + count >= Number(page.total_count ?? 0)) return;
+    }
+  }
+}
+
+function blankRecord(componentAppid: string, authorizerAppid: string): AuthorizerRecord {
+  return {
+    componentAppid,
+    authorizerAppid,
+    tenantId: null,
+    status: 'authorized',
+    accountKind: null,
+    nickName: null,
+    userName: null,
+    alias: null,
+    principalName: null,
+    signature: null,
+    serviceType: null,
+    verifyType: null,
+    accountStatus: null,
+    headImg: null,
+    qrcodeUrl: null,
+    funcInfo: [],
+    authorizedAt: null,
+    updatedAt: new Date(0),
+    revokedAt: null,
+    profileRefreshedAt: null,
+  };
+}
+
+/** Reads api_get_authorizer_info tolerantly (old samples put qrcode_url outside authorizer_info). */
+export function parseProfile(answer: Record<string, unknown>): AuthorizerProfile {
+  const info = (answer.authorizer_info ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  const id = (v: unknown) => {
+    const n = Number((v as { id?: unknown } | undefined)?.id);
+    return Number.isFinite(n) ? n : null;
+  };
+  return {
+    accountKind: info.MiniProgramInfo ? 'mini_program' : 'official_account',
+    nickName: str(info.nick_name),
+    userName: str(info.user_name),
+    alias: str(info.alias),
+    principalName: str(info.principal_name),
+    signature: str(info.signature),
+    serviceType: id(info.service_type_info),
+    verifyType: id(info.verify_type_info),
+    accountStatus: typeof info.account_status === 'number' ? info.account_status : null,
+    headImg: str(info.head_img),
+    qrcodeUrl: str(info.qrcode_url) ?? str(answer.qrcode_url),
+  };
+}
