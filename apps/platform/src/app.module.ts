@@ -8,6 +8,7 @@ import { WechatErrorFilter } from './common/wechat-error.filter.js';
 import { PlatformConfig } from './config/platform-config.js';
 import { PLATFORM_CONFIG } from './config/platform-config.token.js';
 import { HealthController } from './health/health.controller.js';
+import { AuthorizationController } from './wechat/authorization.controller.js';
 import { WechatEventsController } from './wechat/wechat-events.controller.js';
 
 export interface ResolvedEndpoints {
@@ -59,10 +60,20 @@ export class AppModule {
           schedulers: config.schedulers,
           minTokenRemainingSec: config.minTokenRemainingSec,
           instanceId: config.instanceId,
+          preAuth: {
+            publicBaseUrl: config.publicBaseUrl,
+            sessionTtlSec: config.preAuthSessionTtlSec,
+            returnUrlAllowList: config.returnUrlAllowList,
+          },
+          authorizer: {
+            ...config.authorizer,
+            // LISTEN needs a connection of its own: not on the single-connection embedded database.
+            notifications: endpoints.poolSize > 1,
+          },
         }),
         TerminusModule,
       ],
-      controllers: [WechatEventsController, HealthController],
+      controllers: [WechatEventsController, AuthorizationController, HealthController],
       providers: [
         { provide: PLATFORM_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: WechatErrorFilter },

@@ -24,3 +24,8 @@ export { AuthorizerEvents, AuthorizerEventMap } from './authorizer/authorizer.ev
 export { AuthorizerService, RedeemContext, RedeemResult } from './authorizer/authorizer.service.js';
 export { AuthorizerTokenService, RefreshResult } from './authorizer/authorizer-token.service.js';
 export { AuthorizerRefreshScheduler, SweepResult } from './authorizer/authorizer-refresh.scheduler.js';
+export * from './pre-auth/pre-auth.module.js';
+export * from './pre-auth/pre-auth.errors.js';
+export * from './pre-auth/authorization-link.js';
+export { PreAuthService, CreateSessionInput, CreatedSession, LandingResult } from './pre-auth/pre-auth.service.js';
+export { PreAuthSession } from './pre-auth/pre-auth.repository.js';

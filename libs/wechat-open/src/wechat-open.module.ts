@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import { AuthorizerModule } from './authorizer/authorizer.module.js';
+import { PreAuthModule } from './pre-auth/pre-auth.module.js';
 import { ComponentTicketModule } from './component-ticket/component-ticket.module.js';
 import { WECHAT_OPEN_RAW_OPTIONS, WechatOpenCoreModule } from './core/wechat-open-core.module.js';
 import { WechatOpenModuleOptions } from './wechat-open.options.js';
@@ -17,7 +18,7 @@ export interface WechatOpenModuleAsyncOptions extends Pick<ModuleMetadata, 'impo
   isGlobal?: boolean;
 }
 
-const FEATURES = [ComponentTicketModule, AuthorizerModule];
+const FEATURES = [ComponentTicketModule, AuthorizerModule, PreAuthModule];
 
 /**
  * The library: `WechatOpenModule.forRoot(options)` or `.forRootAsync({ useFactory, inject })`.

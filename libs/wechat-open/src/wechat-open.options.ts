@@ -40,6 +40,22 @@ export interface AuthorizerOptions {
   syncOnStartup?: boolean;
 }
 
+/** Options of the PreAuth module. */
+export interface PreAuthOptions {
+  /**
+   * This service's public base URL (scheme, host on WeChat's authorization domain, optional
+   * path). Entry links and redirect_uri are built on it. Required to create sessions.
+   */
+  publicBaseUrl?: string;
+  /** A session (and its entry link) is usable this long. Default 1800 s. */
+  sessionTtlSec?: number;
+  /**
+   * Allowed return URLs per tenant id (`*` for every tenant): a return URL must start with one of
+   * the prefixes. Default: none allowed.
+   */
+  returnUrlAllowList?: Record<string, string[]>;
+}
+
 /** Options of WechatOpenModule. The library never reads process.env: the app passes these in. */
 export interface WechatOpenModuleOptions {
   /** The components this service acts for. At least one. */
@@ -65,6 +81,7 @@ export interface WechatOpenModuleOptions {
   /** Run the cron providers in this instance. Default true. */
   schedulers?: boolean;
   authorizer?: AuthorizerOptions;
+  preAuth?: PreAuthOptions;
   /** Time source; tests pass a controllable one. Default the system clock. */
   clock?: Clock;
   /** How this instance names itself in leases and logs. Default hostname:pid:random. */
@@ -72,8 +89,9 @@ export interface WechatOpenModuleOptions {
 }
 
 export type ResolvedWechatOpenOptions = Required<
-  Omit<WechatOpenModuleOptions, 'api' | 'authPages' | 'authorizer'>
+  Omit<WechatOpenModuleOptions, 'api' | 'authPages' | 'authorizer' | 'preAuth'>
 > & {
+  preAuth: { publicBaseUrl: string | null; sessionTtlSec: number; returnUrlAllowList: Record<string, string[]> };
   authorizer: Required<AuthorizerOptions>;
   api: WechatApiClientOptions;
   authPages: { mpBaseUrl: string; openBaseUrl: string };

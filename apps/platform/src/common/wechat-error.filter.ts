@@ -2,21 +2,30 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply } from 'fastify';
 import { WechatApiError, WechatOpenError } from '@app/wechat-open';
 
+const STATUS: Record<string, number> = {
+  UNKNOWN_COMPONENT: 404,
+  CRYPTO_BAD_SIGNATURE: 401,
+  XML_TOO_LARGE: 413,
+  WECHAT_UNAVAILABLE: 503,
+  VERIFY_TICKET_MISSING: 503,
+  COMPONENT_TOKEN_UNAVAILABLE: 503,
+  AUTHORIZER_TOKEN_UNAVAILABLE: 503,
+  PRE_AUTH_SESSION_EXPIRED: 410,
+  PRE_AUTH_SESSION_USED: 409,
+  AUTHORIZER_REVOKED: 410,
+  AUTHORIZER_NEEDS_REAUTH: 409,
+  AUTHORIZER_AMBIGUOUS: 409,
+  TENANT_CONFLICT: 409,
+  AUTHORIZATION_CODE_INVALID: 400,
+  INVALID_RETURN_URL: 400,
+  INVALID_LINK_OPTIONS: 400,
+};
+
 /** HTTP status for each stable library error code (prefix match for families). */
-function statusOf(error: WechatOpenError): number {
+export function statusOf(error: WechatOpenError): number {
   if (error instanceof WechatApiError) return error.configuration ? 500 : 502;
-  switch (error.code) {
-    case 'UNKNOWN_COMPONENT':
-      return 404;
-    case 'CRYPTO_BAD_SIGNATURE':
-      return 401;
-    case 'XML_TOO_LARGE':
-      return 413;
-    case 'WECHAT_UNAVAILABLE':
-    case 'VERIFY_TICKET_MISSING':
-    case 'COMPONENT_TOKEN_UNAVAILABLE':
-      return 503;
-  }
+  const known = STATUS[error.code];
+  if (known) return known;
   if (error.code.startsWith('CRYPTO_') || error.code.startsWith('XML_')) return 400;
   if (error.code.endsWith('_NOT_FOUND')) return 404;
   if (error.code.endsWith('_CONFLICT')) return 409;

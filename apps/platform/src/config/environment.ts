@@ -69,6 +69,15 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(60) TICKET_STALE_AFTER_SEC: number = 1800;
   @IsString() COMPONENT_TOKEN_CRON: string = '*/30 * * * * *';
   @Transform(toInt) @IsInt() @Min(1024) MAX_XML_BYTES: number = 64 * 1024;
+
+  @Transform(toInt) @IsInt() @Min(60) PRE_AUTH_SESSION_TTL_SEC: number = 1800;
+  /** JSON {"tenantId" or "*": ["https://dashboard.example.com/return/", ...]}. */
+  @IsOptional() @IsString() TENANT_RETURN_URLS?: string;
+  @IsIn(['refuse', 'move']) TENANT_CONFLICT_POLICY: string = 'refuse';
+  @Transform(toInt) @IsInt() @Min(60) AUTHORIZER_REFRESH_MARGIN_SEC: number = 1200;
+  @Transform(toInt) @IsInt() @Min(1) @Max(500) AUTHORIZER_REFRESH_CONCURRENCY: number = 50;
+  @Transform(toInt) @IsInt() @Min(1) AUTHORIZER_REFRESH_RATE_PER_SEC: number = 200;
+  @Transform(toBool) @IsBoolean() AUTHORIZER_SYNC_ON_STARTUP: boolean = false;
 }
 
 /** Parses and validates the environment; throws one error listing every offending key. */

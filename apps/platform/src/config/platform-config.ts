@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ComponentConfig, DataKey, SecretBox } from '@app/wechat-open';
+import { AuthorizerOptions, ComponentConfig, DataKey, SecretBox } from '@app/wechat-open';
 import { Environment } from './environment.js';
 
 /** Everything the platform needs, resolved from the environment once. */
@@ -23,6 +23,10 @@ export interface PlatformConfig {
   componentCron: string;
   maxXmlBytes: number;
   schedulers: boolean;
+  preAuthSessionTtlSec: number;
+  /** Return URL prefixes per tenant id (`*` = any tenant). */
+  returnUrlAllowList: Record<string, string[]>;
+  authorizer: AuthorizerOptions;
   /** Tests shorten the safety margin to run with tokens that live seconds. */
   minTokenRemainingSec?: number;
   instanceId?: string;
@@ -82,6 +86,15 @@ export function toPlatformConfig(env: Environment, warn: (message: string) => vo
     componentCron: env.COMPONENT_TOKEN_CRON,
     maxXmlBytes: env.MAX_XML_BYTES,
     schedulers: true,
+    preAuthSessionTtlSec: env.PRE_AUTH_SESSION_TTL_SEC,
+    returnUrlAllowList: parseAllowList(env.TENANT_RETURN_URLS, sandboxed, env.PORT),
+    authorizer: {
+      refreshMarginSec: env.AUTHORIZER_REFRESH_MARGIN_SEC,
+      refreshConcurrency: env.AUTHORIZER_REFRESH_CONCURRENCY,
+      refreshRatePerSec: env.AUTHORIZER_REFRESH_RATE_PER_SEC,
+      tenantConflictPolicy: env.TENANT_CONFLICT_POLICY as 'refuse' | 'move',
+      syncOnStartup: env.AUTHORIZER_SYNC_ON_STARTUP,
+    },
   };
 }
 
@@ -101,6 +114,26 @@ function parseComponents(json: string): ComponentConfig[] {
     );
   }
   return list as ComponentConfig[];
+}
+
+function parseAllowList(json: string | undefined, sandboxed: boolean, port: number): Record<string, string[]> {
+  if (!json) return sandboxed ? { '*': [`http://127.0.0.1:${port}/`, 'http://localhost/'] } : {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    parsed = null;
+  }
+  const valid =
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    Object.values(parsed).every((v) => Array.isArray(v) && v.every((u) => typeof u === 'string' && URL.canParse(u)));
+  if (!valid) {
+    throw new Error(
+      'invalid configuration (1 key(s)):\n  TENANT_RETURN_URLS: must be a JSON object {"tenantId" or "*": ["https://prefix/", ...]}',
+    );
+  }
+  return parsed as Record<string, string[]>;
 }
 
 function isComponent(c: unknown): c is ComponentConfig {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Clock } from '../core/clock.js';
+import { ComponentRegistry } from '../core/component-registry.js';
 import { RateLimiter } from '../core/rate-limiter.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
@@ -31,6 +32,7 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
     private readonly tokens: AuthorizerTokenService,
     private readonly accounts: AuthorizerService,
     private readonly clock: Clock,
+    private readonly registry: ComponentRegistry,
     private readonly scheduler: SchedulerRegistry,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {
@@ -38,6 +40,11 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
   }
 
   onApplicationBootstrap(): void {
+    if (this.options.authorizer.syncOnStartup) {
+      for (const appid of this.registry.appids()) {
+        this.accounts.syncAuthorizerList(appid).catch((e: unknown) => this.logger.error(`start-up sync of ${appid} failed: ${String(e)}`));
+      }
+    }
     if (!this.options.schedulers) return;
     this.scheduler.addCronJob(
       SWEEP_JOB,

@@ -40,6 +40,11 @@ export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechat
       mpBaseUrl: options.authPages?.mpBaseUrl ?? DEFAULT_MP_BASE_URL,
       openBaseUrl: options.authPages?.openBaseUrl ?? DEFAULT_OPEN_BASE_URL,
     },
+    preAuth: {
+      publicBaseUrl: options.preAuth?.publicBaseUrl?.replace(/\/+$/, '') ?? null,
+      sessionTtlSec: options.preAuth?.sessionTtlSec ?? 1800,
+      returnUrlAllowList: options.preAuth?.returnUrlAllowList ?? {},
+    },
     authorizer: {
       refreshMarginSec: 1200,
       refreshJitterSec: 600,
