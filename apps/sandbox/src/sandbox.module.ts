@@ -1,0 +1,47 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AccountApiController } from './api/account-api.controller.js';
+import { ComponentApiController } from './api/component-api.controller.js';
+import { ComponentApiService } from './api/component-api.service.js';
+import { FaultInjector } from './common/fault-injector.service.js';
+import { SandboxClock } from './common/sandbox.clock.js';
+import { WechatEndpointInterceptor } from './common/wechat-endpoint.interceptor.js';
+import { WechatErrorFilter } from './common/wechat-error.filter.js';
+import { ControlController } from './control/control.controller.js';
+import { AuthPageController } from './pages/auth-page.controller.js';
+import { AuthPageService } from './pages/auth-page.service.js';
+import { AuthorizationService } from './push/authorization.service.js';
+import { PusherService } from './push/pusher.service.js';
+import { TicketScheduler } from './push/ticket-scheduler.service.js';
+import { SANDBOX_OPTIONS, SandboxOptions } from './sandbox.options.js';
+import { SandboxCounters } from './state/sandbox-counters.service.js';
+import { SandboxStore } from './state/sandbox.store.js';
+
+/** The WeChat emulator: WeChat-facing APIs and pages, pushes, and the /sandbox control API. */
+@Module({})
+export class SandboxModule {
+  static forRoot(options: SandboxOptions): DynamicModule {
+    return {
+      module: SandboxModule,
+      controllers: [
+        ComponentApiController,
+        AccountApiController,
+        AuthPageController,
+        ControlController,
+      ],
+      providers: [
+        { provide: SANDBOX_OPTIONS, useValue: options },
+        SandboxClock,
+        SandboxCounters,
+        SandboxStore,
+        FaultInjector,
+        PusherService,
+        TicketScheduler,
+        AuthorizationService,
+        ComponentApiService,
+        AuthPageService,
+        WechatEndpointInterceptor,
+        WechatErrorFilter,
+      ],
+    };
+  }
+}
