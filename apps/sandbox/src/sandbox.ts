@@ -14,7 +14,7 @@ export async function createSandboxApp(options: SandboxOptions): Promise<NestFas
   const app = await NestFactory.create<NestFastifyApplication>(
     SandboxModule.forRoot(options),
     adapter,
-    { logger: options.logLevels ?? ['error', 'warn'] },
+    { logger: options.logLevels ?? ['error', 'warn'], bodyParser: false },
   );
   return app;
 }
