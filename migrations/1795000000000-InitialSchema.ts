@@ -73,7 +73,9 @@ export class InitialSchema1795000000000 implements MigrationInterface {
         created_at         timestamptz NOT NULL DEFAULT now(),
         finished_at        timestamptz
       )`);
-    await q.query(`CREATE INDEX wechat_job_due ON wechat_job (next_attempt_at) WHERE status = 'pending'`);
+    await q.query(
+      `CREATE INDEX wechat_job_due ON wechat_job (next_attempt_at) WHERE status = 'pending'`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

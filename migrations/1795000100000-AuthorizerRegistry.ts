@@ -121,7 +121,9 @@ export class AuthorizerRegistry1795000100000 implements MigrationInterface {
         authorizer_appid   text,
         outcome            text
       )`);
-    await q.query(`CREATE INDEX pre_auth_session_tenant ON pre_auth_session (tenant_id, created_at DESC)`);
+    await q.query(
+      `CREATE INDEX pre_auth_session_tenant ON pre_auth_session (tenant_id, created_at DESC)`,
+    );
 
     await q.query(`
       CREATE TABLE authorization_code (

@@ -18,7 +18,9 @@ describe('component access token', () => {
 
     await stack.platform.stop();
     const restarted = await stack.startInstance({ schedulers: false });
-    expect(await restarted.get(ComponentTokenService).getComponentAccessToken(stack.component.appid)).toBe(token);
+    expect(
+      await restarted.get(ComponentTokenService).getComponentAccessToken(stack.component.appid),
+    ).toBe(token);
     expect(await restarted.get(VerifyTicketService).current(stack.component.appid)).toBeTruthy();
     expect((await stack.sandbox.counters()).calls.api_component_token).toBe(1);
   });
@@ -79,7 +81,9 @@ describe('component access token', () => {
     stack = await startStack({ platform: { schedulers: false } });
     await stack.sandbox.fault({ endpoint: 'api_component_token', errcode: 61006, count: 1 });
     const tokens = stack.platform.get(ComponentTokenService);
-    await expect(tokens.getComponentAccessToken(stack.component.appid)).rejects.toMatchObject({ code: 'WECHAT_61006' });
+    await expect(tokens.getComponentAccessToken(stack.component.appid)).rejects.toMatchObject({
+      code: 'WECHAT_61006',
+    });
     expect((await stack.sandbox.counters()).calls.api_start_push_ticket).toBe(1);
     // The sandbox pushes a fresh ticket in answer; the next attempt succeeds with it.
     await eventually(() => tokens.getComponentAccessToken(stack!.component.appid));
@@ -90,7 +94,9 @@ describe('component access token', () => {
     const preAuth = stack.platform.get(PreAuthService);
     await preAuth.createPreAuthCode(stack.component.appid);
     await stack.sandbox.fault({ endpoint: 'api_create_preauthcode', errcode: 40001, count: 1 });
-    await expect(preAuth.createPreAuthCode(stack.component.appid)).resolves.toHaveProperty('preAuthCode');
+    await expect(preAuth.createPreAuthCode(stack.component.appid)).resolves.toHaveProperty(
+      'preAuthCode',
+    );
     const c = await stack.sandbox.counters();
     expect(c.calls.api_component_token).toBe(2);
     expect(c.calls.api_create_preauthcode).toBe(3);
@@ -100,11 +106,15 @@ describe('component access token', () => {
     stack = await startStack({ platform: { schedulers: false } });
     const preAuth = stack.platform.get(PreAuthService);
     await stack.sandbox.fault({ endpoint: 'api_create_preauthcode', errcode: -1, count: 2 });
-    await expect(preAuth.createPreAuthCode(stack.component.appid)).resolves.toHaveProperty('preAuthCode');
+    await expect(preAuth.createPreAuthCode(stack.component.appid)).resolves.toHaveProperty(
+      'preAuthCode',
+    );
     expect((await stack.sandbox.counters()).calls.api_create_preauthcode).toBe(3);
 
     await stack.sandbox.fault({ endpoint: 'api_create_preauthcode', errcode: 61004, count: 1 });
-    await expect(preAuth.createPreAuthCode(stack.component.appid)).rejects.toMatchObject({ code: 'WECHAT_61004' });
+    await expect(preAuth.createPreAuthCode(stack.component.appid)).rejects.toMatchObject({
+      code: 'WECHAT_61004',
+    });
     expect((await stack.sandbox.counters()).calls.api_create_preauthcode).toBe(4);
   });
 

@@ -31,10 +31,14 @@ describe('event URL (授权事件接收URL)', () => {
   it('accepts a ticket pushed by the sandbox, answers success and stores it encrypted', async () => {
     const pushed = await stack.sandbox.pushTicket(stack.component.appid);
     expect(pushed.delivered).toBe(true);
-    const { rows } = await db.query<{ ticket_ciphertext: string }>('SELECT ticket_ciphertext FROM component_verify_ticket');
+    const { rows } = await db.query<{ ticket_ciphertext: string }>(
+      'SELECT ticket_ciphertext FROM component_verify_ticket',
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].ticket_ciphertext).not.toContain(pushed.ticket);
-    const log = await db.query<{ payload: Record<string, string> }>('SELECT payload FROM wechat_event_log');
+    const log = await db.query<{ payload: Record<string, string> }>(
+      'SELECT payload FROM wechat_event_log',
+    );
     expect(log.rows[0].payload.ComponentVerifyTicket).toBe('[redacted]');
     expect(JSON.stringify(log.rows)).not.toContain(pushed.ticket);
   });
@@ -51,9 +55,19 @@ describe('event URL (授权事件接收URL)', () => {
 
   it('never lets an older CreateTime replace a newer ticket', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await postPush(stack.platform.url, stack.component.appid, ticketPush('ticket@@@newest', now + 100));
-    await postPush(stack.platform.url, stack.component.appid, ticketPush('ticket@@@older', now + 50));
-    const ticket = await stack.platform.app.get((await import('@app/wechat-open')).VerifyTicketService).current(stack.component.appid);
+    await postPush(
+      stack.platform.url,
+      stack.component.appid,
+      ticketPush('ticket@@@newest', now + 100),
+    );
+    await postPush(
+      stack.platform.url,
+      stack.component.appid,
+      ticketPush('ticket@@@older', now + 50),
+    );
+    const ticket = await stack.platform.app
+      .get((await import('@app/wechat-open')).VerifyTicketService)
+      .current(stack.component.appid);
     expect(ticket).toBe('ticket@@@newest');
   });
 
@@ -64,8 +78,13 @@ describe('event URL (授权事件接收URL)', () => {
       InfoType: 'notify_3rd_wxa_wxverify',
       expired: '1',
     });
-    expect(await postPush(stack.platform.url, stack.component.appid, push)).toEqual({ status: 200, body: 'success' });
-    const { rows } = await db.query(`SELECT 1 FROM wechat_event_log WHERE info_type = 'notify_3rd_wxa_wxverify'`);
+    expect(await postPush(stack.platform.url, stack.component.appid, push)).toEqual({
+      status: 200,
+      body: 'success',
+    });
+    const { rows } = await db.query(
+      `SELECT 1 FROM wechat_event_log WHERE info_type = 'notify_3rd_wxa_wxverify'`,
+    );
     expect(rows).toHaveLength(1);
   });
 
@@ -76,22 +95,32 @@ describe('event URL (授权事件接收URL)', () => {
     beforeAll(async () => {
       before = {
         log: await count('wechat_event_log'),
-        ticket: (await db.query<{ t: string }>('SELECT ticket_ciphertext AS t FROM component_verify_ticket')).rows[0].t,
+        ticket: (
+          await db.query<{ t: string }>(
+            'SELECT ticket_ciphertext AS t FROM component_verify_ticket',
+          )
+        ).rows[0].t,
       };
     });
 
     afterAll(async () => {
       expect(await count('wechat_event_log')).toBe(before.log);
-      const now = (await db.query<{ t: string }>('SELECT ticket_ciphertext AS t FROM component_verify_ticket')).rows[0].t;
+      const now = (
+        await db.query<{ t: string }>('SELECT ticket_ciphertext AS t FROM component_verify_ticket')
+      ).rows[0].t;
       expect(now).toBe(before.ticket);
     });
 
-    const post = (p: { query: string; body: string }, appid = stack.component.appid) => postPush(stack.platform.url, appid, p);
+    const post = (p: { query: string; body: string }, appid = stack.component.appid) =>
+      postPush(stack.platform.url, appid, p);
     const errorOf = (r: { body: string }) => (JSON.parse(r.body) as { error: string }).error;
 
     it('a wrong msg_signature', async () => {
       const p = good();
-      const r = await post({ ...p, query: p.query.replace(/msg_signature=[0-9a-f]+/, `msg_signature=${'0'.repeat(40)}`) });
+      const r = await post({
+        ...p,
+        query: p.query.replace(/msg_signature=[0-9a-f]+/, `msg_signature=${'0'.repeat(40)}`),
+      });
       expect(r.status).toBe(401);
       expect(errorOf(r)).toBe('CRYPTO_BAD_SIGNATURE');
     });
@@ -104,8 +133,18 @@ describe('event URL (授权事件接收URL)', () => {
     });
 
     it('a forged push signed with the right token but encrypted with another key', async () => {
-      const forger = new WechatMessageCrypto({ ...stack.component, encodingAesKey: newComponent().encodingAesKey });
-      const encrypt = forger.encrypt(buildWechatXml({ AppId: stack.component.appid, CreateTime: 1, InfoType: 'component_verify_ticket', ComponentVerifyTicket: 'x' }));
+      const forger = new WechatMessageCrypto({
+        ...stack.component,
+        encodingAesKey: newComponent().encodingAesKey,
+      });
+      const encrypt = forger.encrypt(
+        buildWechatXml({
+          AppId: stack.component.appid,
+          CreateTime: 1,
+          InfoType: 'component_verify_ticket',
+          ComponentVerifyTicket: 'x',
+        }),
+      );
       const r = await post(envelope(stack.component, encrypt));
       expect(r.status).toBe(400);
       expect(errorOf(r)).toMatch(/^CRYPTO_/);
@@ -113,7 +152,12 @@ describe('event URL (授权事件接收URL)', () => {
 
     it('a push encrypted for another appid', async () => {
       const other = { ...stack.component, appid: 'wx0000000000000bad' };
-      const p = signedPush(other, { AppId: other.appid, CreateTime: 1, InfoType: 'component_verify_ticket', ComponentVerifyTicket: 'x' });
+      const p = signedPush(other, {
+        AppId: other.appid,
+        CreateTime: 1,
+        InfoType: 'component_verify_ticket',
+        ComponentVerifyTicket: 'x',
+      });
       const r = await post(p);
       expect(r.status).toBe(400);
       expect(errorOf(r)).toBe('CRYPTO_APPID_MISMATCH');
@@ -121,7 +165,10 @@ describe('event URL (授权事件接收URL)', () => {
 
     it('an oversize body', async () => {
       const p = good();
-      const r = await post({ query: p.query, body: p.body.replace('</xml>', `<Pad>${'a'.repeat(70_000)}</Pad></xml>`) });
+      const r = await post({
+        query: p.query,
+        body: p.body.replace('</xml>', `<Pad>${'a'.repeat(70_000)}</Pad></xml>`),
+      });
       expect(r.status).toBe(413);
     });
 
@@ -135,7 +182,8 @@ describe('event URL (授权事件接收URL)', () => {
 
     it('a decrypted message with entity declarations (billion laughs)', async () => {
       const crypto = new WechatMessageCrypto(stack.component);
-      const bomb = '<!DOCTYPE xml [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><xml><InfoType>&b;</InfoType></xml>';
+      const bomb =
+        '<!DOCTYPE xml [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><xml><InfoType>&b;</InfoType></xml>';
       const r = await post(envelope(stack.component, crypto.encrypt(bomb)));
       expect(r.status).toBe(400);
       expect(errorOf(r)).toBe('XML_FORBIDDEN');

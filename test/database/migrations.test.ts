@@ -2,7 +2,10 @@ import { readdirSync } from 'node:fs';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { revertLastMigration, runMigrations } from '../../apps/platform/src/database/migration-runner.js';
+import {
+  revertLastMigration,
+  runMigrations,
+} from '../../apps/platform/src/database/migration-runner.js';
 import { createTestDatabase, TestDatabase } from '../support/database.js';
 
 describe('migrations', () => {
@@ -16,9 +19,9 @@ describe('migrations', () => {
     const files = readdirSync('migrations')
       .filter((f) => /^\d{13}-[A-Za-z]+\.ts$/.test(f))
       .sort();
-    expect(MIGRATIONS.map((m) => `${/(\d{13})$/.exec(m.name)![1]}-${m.name.replace(/\d{13}$/, '')}.ts`)).toEqual(
-      files,
-    );
+    expect(
+      MIGRATIONS.map((m) => `${/(\d{13})$/.exec(m.name)![1]}-${m.name.replace(/\d{13}$/, '')}.ts`),
+    ).toEqual(files);
   });
 
   it('are applied, revert fully with down(), and apply again', async () => {
@@ -36,7 +39,8 @@ describe('migrations', () => {
       }
     };
     expect(await tables()).toContain('component_token');
-    for (let i = 0; i < MIGRATIONS.length; i++) expect(await revertLastMigration(db.url)).toBe(true);
+    for (let i = 0; i < MIGRATIONS.length; i++)
+      expect(await revertLastMigration(db.url)).toBe(true);
     expect(await tables()).toEqual([]);
     const applied = await runMigrations(db.url, { lock: db.kind === 'real' });
     expect(applied).toHaveLength(MIGRATIONS.length);

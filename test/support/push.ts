@@ -1,5 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { buildWechatXml, ComponentConfig, msgSignature, plainSignature, WechatMessageCrypto } from '@app/wechat-open';
+import {
+  buildWechatXml,
+  ComponentConfig,
+  msgSignature,
+  plainSignature,
+  WechatMessageCrypto,
+} from '@app/wechat-open';
 
 export interface SignedPush {
   query: string;
@@ -7,8 +13,15 @@ export interface SignedPush {
 }
 
 /** Encrypts and signs a push exactly as WeChat would (tests craft good and bad ones with it). */
-export function signedPush(component: ComponentConfig, fields: Record<string, unknown>): SignedPush & { encrypt: string } {
-  const crypto = new WechatMessageCrypto({ token: component.token, encodingAesKey: component.encodingAesKey, appid: component.appid });
+export function signedPush(
+  component: ComponentConfig,
+  fields: Record<string, unknown>,
+): SignedPush & { encrypt: string } {
+  const crypto = new WechatMessageCrypto({
+    token: component.token,
+    encodingAesKey: component.encodingAesKey,
+    appid: component.appid,
+  });
   const encrypt = crypto.encrypt(buildWechatXml(fields));
   return { ...envelope(component, encrypt), encrypt };
 }
@@ -23,7 +36,10 @@ export function envelope(component: ComponentConfig, encrypt: string, sign = enc
     encrypt_type: 'aes',
     msg_signature: msgSignature(component.token, timestamp, nonce, sign),
   });
-  return { query: q.toString(), body: buildWechatXml({ AppId: component.appid, Encrypt: encrypt }) };
+  return {
+    query: q.toString(),
+    body: buildWechatXml({ AppId: component.appid, Encrypt: encrypt }),
+  };
 }
 
 export async function postPush(baseUrl: string, componentAppid: string, push: SignedPush) {

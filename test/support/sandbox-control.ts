@@ -36,7 +36,9 @@ export class SandboxControl {
     );
   }
   update(componentAppid: string, appid: string, funcInfo: number[]) {
-    return this.request('POST', `/sandbox/components/${componentAppid}/accounts/${appid}/update`, { funcInfo });
+    return this.request('POST', `/sandbox/components/${componentAppid}/accounts/${appid}/update`, {
+      funcInfo,
+    });
   }
   revoke(componentAppid: string, appid: string) {
     return this.request('POST', `/sandbox/components/${componentAppid}/accounts/${appid}/revoke`);

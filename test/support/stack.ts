@@ -52,7 +52,10 @@ export function newComponent(): ComponentConfig {
     appid: `wxc${randomBytes(8).toString('hex')}`,
     secret: randomBytes(16).toString('hex'),
     token: `tok${randomBytes(6).toString('hex')}`,
-    encodingAesKey: randomBytes(32).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 43),
+    encodingAesKey: randomBytes(32)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, 'x')
+      .slice(0, 43),
   };
 }
 
@@ -62,7 +65,10 @@ export function newComponent(): ComponentConfig {
  */
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const db = await createTestDatabase();
-  const sandbox = await startSandbox({ port: 0, settings: { ticketPushIntervalMs: 0, ...options.sandboxSettings } });
+  const sandbox = await startSandbox({
+    port: 0,
+    settings: { ticketPushIntervalMs: 0, ...options.sandboxSettings },
+  });
   const control = new SandboxControl(sandbox.url);
   const component = newComponent();
   const port = await freePort();
@@ -76,7 +82,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   for (const account of options.accounts ?? []) await control.addAccount(account);
   const instances: TestPlatform[] = [];
 
-  const start = async (listenPort: number, overrides: Partial<PlatformConfig> = {}): Promise<TestPlatform> => {
+  const start = async (
+    listenPort: number,
+    overrides: Partial<PlatformConfig> = {},
+  ): Promise<TestPlatform> => {
     const config: PlatformConfig = {
       port: listenPort,
       host: '127.0.0.1',
@@ -133,7 +142,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -143,7 +155,10 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `condition not met in ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

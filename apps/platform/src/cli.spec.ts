@@ -21,7 +21,18 @@ const baseArgs = ['--token', e.token, '--aes-key', e.encodingAesKey, '--appid', 
 describe('cli decrypt', () => {
   it('decrypts official vector E byte for byte', async () => {
     const r = await cli(
-      ['decrypt', ...baseArgs, '--timestamp', req.timestamp, '--nonce', req.nonce, '--msg-signature', req.msg_signature, '--signature', req.signature],
+      [
+        'decrypt',
+        ...baseArgs,
+        '--timestamp',
+        req.timestamp,
+        '--nonce',
+        req.nonce,
+        '--msg-signature',
+        req.msg_signature,
+        '--signature',
+        req.signature,
+      ],
       envelope,
     );
     expect(r).toEqual({ code: 0, out: req.decrypted.msg, err: '' });
@@ -29,7 +40,16 @@ describe('cli decrypt', () => {
 
   it('names the cause on one line and exits non-zero on a bad signature', async () => {
     const r = await cli(
-      ['decrypt', ...baseArgs, '--timestamp', req.timestamp, '--nonce', '1', '--msg-signature', req.msg_signature],
+      [
+        'decrypt',
+        ...baseArgs,
+        '--timestamp',
+        req.timestamp,
+        '--nonce',
+        '1',
+        '--msg-signature',
+        req.msg_signature,
+      ],
       envelope,
     );
     expect(r.code).toBe(1);
@@ -55,11 +75,23 @@ describe('cli decrypt', () => {
 
 describe('cli encrypt', () => {
   it('prints a reply envelope that decrypt reads back', async () => {
-    const enc = await cli(['encrypt', ...baseArgs, '--timestamp', '1713424427', '--nonce', '415670741'], '<xml>hi</xml>');
+    const enc = await cli(
+      ['encrypt', ...baseArgs, '--timestamp', '1713424427', '--nonce', '415670741'],
+      '<xml>hi</xml>',
+    );
     expect(enc.code).toBe(0);
     const sig = /<MsgSignature><!\[CDATA\[([0-9a-f]{40})\]\]>/.exec(enc.out)![1];
     const dec = await cli(
-      ['decrypt', ...baseArgs, '--timestamp', '1713424427', '--nonce', '415670741', '--msg-signature', sig],
+      [
+        'decrypt',
+        ...baseArgs,
+        '--timestamp',
+        '1713424427',
+        '--nonce',
+        '415670741',
+        '--msg-signature',
+        sig,
+      ],
       enc.out,
     );
     expect(dec).toEqual({ code: 0, out: '<xml>hi</xml>', err: '' });
@@ -68,11 +100,23 @@ describe('cli encrypt', () => {
 
 describe('cli jssdk-sign', () => {
   const v = vectors.jssdk[0];
-  const args = ['jssdk-sign', '--ticket', v.jsapi_ticket, '--noncestr', v.noncestr, '--timestamp', String(v.timestamp)];
+  const args = [
+    'jssdk-sign',
+    '--ticket',
+    v.jsapi_ticket,
+    '--noncestr',
+    v.noncestr,
+    '--timestamp',
+    String(v.timestamp),
+  ];
 
   it('prints string1 and the official signature', async () => {
     const r = await cli([...args, '--url', v.url]);
-    expect(r).toEqual({ code: 0, out: `string1=${v.string1}\nsignature=${v.signature}\n`, err: '' });
+    expect(r).toEqual({
+      code: 0,
+      out: `string1=${v.string1}\nsignature=${v.signature}\n`,
+      err: '',
+    });
   });
 
   it('drops a #fragment and says so on standard error', async () => {

@@ -28,14 +28,16 @@ async function withDatabase<T>(fn: (url: string, shared: boolean) => Promise<T>)
 }
 
 export interface CliIo {
-  out(s: string): void;
-  err(s: string): void;
-  stdin(): string;
+  out: (s: string) => void;
+  err: (s: string) => void;
+  stdin: () => string;
 }
 
 export function buildCli({ out, err, stdin }: CliIo): Command {
   const program = new Command('cli')
-    .description('Tools for people debugging WeChat callbacks and JS-SDK signatures, and migrations.')
+    .description(
+      'Tools for people debugging WeChat callbacks and JS-SDK signatures, and migrations.',
+    )
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err });
 
@@ -52,30 +54,49 @@ export function buildCli({ out, err, stdin }: CliIo): Command {
     .requiredOption('--nonce <nonce>', 'the nonce query parameter of the push')
     .requiredOption('--msg-signature <sig>', 'the msg_signature query parameter of the push')
     .option('--signature <sig>', 'the plain signature query parameter, verified too when given')
-    .action((o: { token: string; aesKey: string; appid: string; timestamp: string; nonce: string; msgSignature: string; signature?: string }) => {
-      const envelope = parseWechatXml(stdin());
-      const { message } = cryptoFrom(o).open(
-        { timestamp: o.timestamp, nonce: o.nonce, msgSignature: o.msgSignature, signature: o.signature },
-        requireField(envelope, 'Encrypt'),
-      );
-      out(message);
-    });
+    .action(
+      (o: {
+        token: string;
+        aesKey: string;
+        appid: string;
+        timestamp: string;
+        nonce: string;
+        msgSignature: string;
+        signature?: string;
+      }) => {
+        const envelope = parseWechatXml(stdin());
+        const { message } = cryptoFrom(o).open(
+          {
+            timestamp: o.timestamp,
+            nonce: o.nonce,
+            msgSignature: o.msgSignature,
+            signature: o.signature,
+          },
+          requireField(envelope, 'Encrypt'),
+        );
+        out(message);
+      },
+    );
 
   program
     .command('encrypt')
-    .description('Encrypt and sign a reply read from standard input; prints the reply envelope XML.')
+    .description(
+      'Encrypt and sign a reply read from standard input; prints the reply envelope XML.',
+    )
     .requiredOption('--token <token>', 'the component message token')
     .requiredOption('--aes-key <key>', 'the 43-character EncodingAESKey')
     .requiredOption('--appid <appid>', 'the component appid')
     .option('--timestamp <ts>', 'TimeStamp of the reply (default: now)')
     .option('--nonce <nonce>', 'Nonce of the reply (default: random digits)')
-    .action((o: { token: string; aesKey: string; appid: string; timestamp?: string; nonce?: string }) => {
-      const sealed = cryptoFrom(o).seal(stdin(), {
-        timestamp: o.timestamp ?? String(Math.floor(Date.now() / 1000)),
-        nonce: o.nonce ?? String(randomInt(100_000_000, 999_999_999)),
-      });
-      out(`${sealed.xml}\n`);
-    });
+    .action(
+      (o: { token: string; aesKey: string; appid: string; timestamp?: string; nonce?: string }) => {
+        const sealed = cryptoFrom(o).seal(stdin(), {
+          timestamp: o.timestamp ?? String(Math.floor(Date.now() / 1000)),
+          nonce: o.nonce ?? String(randomInt(100_000_000, 999_999_999)),
+        });
+        out(`${sealed.xml}\n`);
+      },
+    );
 
   program
     .command('jssdk-sign')
@@ -88,12 +109,19 @@ export function buildCli({ out, err, stdin }: CliIo): Command {
     .requiredOption('--timestamp <ts>', 'the timestamp given to wx.config')
     .requiredOption('--url <url>', 'the page URL')
     .action((o: { ticket: string; noncestr: string; timestamp: string; url: string }) => {
-      const s = signJsSdk({ ticket: o.ticket, nonceStr: o.noncestr, timestamp: o.timestamp, url: o.url });
+      const s = signJsSdk({
+        ticket: o.ticket,
+        nonceStr: o.noncestr,
+        timestamp: o.timestamp,
+        url: o.url,
+      });
       if (s.fragmentDropped) err(`note: dropped the #fragment; signed url=${s.url}\n`);
       out(`string1=${s.string1}\nsignature=${s.signature}\n`);
     });
 
-  const migrate = program.command('migrate').description('Apply or revert database migrations (DATABASE_URL, else the embedded database).');
+  const migrate = program
+    .command('migrate')
+    .description('Apply or revert database migrations (DATABASE_URL, else the embedded database).');
   migrate
     .command('run')
     .description('apply every pending migration')
@@ -108,7 +136,11 @@ export function buildCli({ out, err, stdin }: CliIo): Command {
     .description('revert the newest applied migration')
     .action(() =>
       withDatabase(async (url) => {
-        out((await revertLastMigration(url)) ? 'reverted the newest migration\n' : 'nothing to revert\n');
+        out(
+          (await revertLastMigration(url))
+            ? 'reverted the newest migration\n'
+            : 'nothing to revert\n',
+        );
       }),
     );
   return program;
@@ -134,5 +166,8 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
     stdin: () => readFileSync(0, 'utf8'),
-  }).then((code) => process.exit(code), () => process.exit(1));
+  }).then(
+    (code) => process.exit(code),
+    () => process.exit(1),
+  );
 }

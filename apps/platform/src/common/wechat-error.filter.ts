@@ -45,17 +45,22 @@ export class WechatErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
-      void reply.status(exception.getStatus()).send(typeof body === 'string' ? { message: body } : body);
+      void reply
+        .status(exception.getStatus())
+        .send(typeof body === 'string' ? { message: body } : body);
       return;
     }
     if (exception instanceof WechatOpenError) {
       const status = statusOf(exception);
-      const log = status >= 500 ? this.logger.error.bind(this.logger) : this.logger.warn.bind(this.logger);
+      const log =
+        status >= 500 ? this.logger.error.bind(this.logger) : this.logger.warn.bind(this.logger);
       log(`${exception.code}: ${exception.message} ${JSON.stringify(exception.meta)}`);
       void reply.status(status).send({ error: exception.code, message: exception.message });
       return;
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    this.logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    );
     void reply.status(500).send({ error: 'INTERNAL', message: 'internal error' });
   }
 }

@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 
 const toBool = ({ value }: { value: unknown }): unknown =>
-  value === undefined ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
 const toInt = ({ value }: { value: unknown }): unknown =>
   value === undefined || value === '' ? undefined : Number(value);
 
@@ -60,7 +60,9 @@ export class Environment {
   /** Host of the PC authorization page (componentloginpage). */
   @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) WECHAT_MP_BASE_URL?: string;
   /** Host of the mobile authorization page (bindcomponent). */
-  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) WECHAT_OPEN_BASE_URL?: string;
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
+  WECHAT_OPEN_BASE_URL?: string;
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) SANDBOX_PORT: number = 8081;
   @Transform(toInt) @IsInt() @Min(0) SANDBOX_TICKET_PUSH_INTERVAL_MS: number = 600_000;
 
@@ -82,7 +84,9 @@ export class Environment {
 
 /** Parses and validates the environment; throws one error listing every offending key. */
 export function validateEnvironment(env: Record<string, string | undefined>): Environment {
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = plainToInstance(Environment, defined, { exposeDefaultValues: true });
   const errors = validateSync(parsed, { whitelist: false, skipMissingProperties: false });
   if (errors.length > 0) {

@@ -55,9 +55,9 @@ export async function revertLastMigration(url: string): Promise<boolean> {
   const ds = dataSourceFor(url);
   await ds.initialize();
   try {
-    const before = (await ds.query('SELECT count(*)::int AS n FROM typeorm_migrations')) as {
-      n: number;
-    }[];
+    const before = await ds.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM typeorm_migrations',
+    );
     await ds.undoLastMigration({ transaction: 'each' });
     return before[0].n > 0;
   } finally {

@@ -1,5 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { ComponentRegistry, ComponentTokenService, VerifyTicketService } from '@app/wechat-open';
 
 /** Liveness and readiness: the database, and each component's ticket age and token. */
@@ -26,7 +31,10 @@ export class HealthController {
       () => this.db.pingCheck('database'),
       ...this.registry.appids().map((appid) => async () => {
         const check = this.indicator.check(`component:${appid}`);
-        const [ticket, token] = await Promise.all([this.tickets.status(appid), this.tokens.status(appid)]);
+        const [ticket, token] = await Promise.all([
+          this.tickets.status(appid),
+          this.tokens.status(appid),
+        ]);
         const details = {
           ticketAgeSec: ticket.ageSec,
           ticketStale: ticket.stale,

@@ -47,7 +47,10 @@ export class AuthorizationController {
     } catch (error) {
       if (!(error instanceof WechatOpenError)) throw error;
       const status = statusOf(error);
-      await reply.status(status).header('content-type', 'text/html; charset=utf-8').send(errorPage(status, error.code, error.message));
+      await reply
+        .status(status)
+        .header('content-type', 'text/html; charset=utf-8')
+        .send(errorPage(status, error.code, error.message));
     }
   }
 }

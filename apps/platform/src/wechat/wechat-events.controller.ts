@@ -1,4 +1,13 @@
-import { BadRequestException, Body, Controller, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Header,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { ComponentEventService } from '@app/wechat-open';
 
 interface PushQuery {

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Clock } from '../core/clock.js';
@@ -42,20 +48,30 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
   onApplicationBootstrap(): void {
     if (this.options.authorizer.syncOnStartup) {
       for (const appid of this.registry.appids()) {
-        this.accounts.syncAuthorizerList(appid).catch((e: unknown) => this.logger.error(`start-up sync of ${appid} failed: ${String(e)}`));
+        this.accounts
+          .syncAuthorizerList(appid)
+          .catch((e: unknown) =>
+            this.logger.error(`start-up sync of ${appid} failed: ${String(e)}`),
+          );
       }
     }
     if (!this.options.schedulers) return;
     this.scheduler.addCronJob(
       SWEEP_JOB,
-      CronJob.from({ cronTime: this.options.authorizer.refreshCron, onTick: () => this.tick(), start: true }),
+      CronJob.from({
+        cronTime: this.options.authorizer.refreshCron,
+        onTick: () => this.tick(),
+        start: true,
+      }),
     );
     this.scheduler.addCronJob(
       PROFILE_JOB,
       CronJob.from({
         cronTime: '0 */15 * * * *',
         onTick: () => {
-          this.accounts.refreshStaleProfiles().catch((e: unknown) => this.logger.error(`profile refresh failed: ${String(e)}`));
+          this.accounts
+            .refreshStaleProfiles()
+            .catch((e: unknown) => this.logger.error(`profile refresh failed: ${String(e)}`));
         },
         start: true,
       }),
@@ -83,15 +99,30 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
 
   /** Refreshes every token due now; resolves when none is left (tests and benchmarks call it). */
   async sweep(): Promise<SweepResult> {
-    const { refreshConcurrency: concurrency, refreshBatchSize: batchSize } = this.options.authorizer;
-    const result: SweepResult = { claimed: 0, claimQueries: 0, ok: 0, stale: 0, revoked: 0, needs_reauth: 0, quota: 0, retry_later: 0 };
+    const { refreshConcurrency: concurrency, refreshBatchSize: batchSize } =
+      this.options.authorizer;
+    const result: SweepResult = {
+      claimed: 0,
+      claimQueries: 0,
+      ok: 0,
+      stale: 0,
+      revoked: 0,
+      needs_reauth: 0,
+      quota: 0,
+      retry_later: 0,
+    };
     const queue: ClaimedToken[] = [];
     let exhausted = false;
     let refilling: Promise<void> | undefined;
     const refill = () => {
       refilling ??= (async () => {
         const now = this.clock.now();
-        const batch = await this.repo.claimDue(this.options.instanceId, now, new Date(now.getTime() + LEASE_MS), batchSize);
+        const batch = await this.repo.claimDue(
+          this.options.instanceId,
+          now,
+          new Date(now.getTime() + LEASE_MS),
+          batchSize,
+        );
         result.claimQueries++;
         result.claimed += batch.length;
         if (batch.length < batchSize) exhausted = true;
@@ -105,10 +136,12 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
         const claim = queue.shift();
         if (claim) {
           await this.limiter.take();
-          const outcome = await this.tokens.refreshClaimed(claim, 'schedule').catch((error: unknown) => {
-            this.logger.error(`refresh of ${claim.authorizerAppid} failed: ${String(error)}`);
-            return 'retry_later' as const;
-          });
+          const outcome = await this.tokens
+            .refreshClaimed(claim, 'schedule')
+            .catch((error: unknown) => {
+              this.logger.error(`refresh of ${claim.authorizerAppid} failed: ${String(error)}`);
+              return 'retry_later' as const;
+            });
           result[outcome]++;
           continue;
         }

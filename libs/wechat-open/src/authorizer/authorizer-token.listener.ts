@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
@@ -32,7 +38,11 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
       client.on('notification', (msg) => {
         const [component, authorizer, version] = (msg.payload ?? '').split(' ');
         if (component && authorizer) {
-          this.tokens.onTokenChanged(component, authorizer, version === 'erased' ? null : Number(version));
+          this.tokens.onTokenChanged(
+            component,
+            authorizer,
+            version === 'erased' ? null : Number(version),
+          );
         }
       });
       client.on('error', (error) => {

@@ -60,14 +60,17 @@ const toClaimed = (r: Row): ClaimedToken => ({
 export class AuthorizerTokenRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async find(componentAppid: string, authorizerAppid: string): Promise<StoredAuthorizerToken | null> {
-    const rows = (await this.db.query(
+  async find(
+    componentAppid: string,
+    authorizerAppid: string,
+  ): Promise<StoredAuthorizerToken | null> {
+    const rows = await this.db.query<Row[]>(
       `SELECT t.component_appid, t.authorizer_appid, a.status, t.access_token_ciphertext,
               t.refresh_token_ciphertext, t.expires_at, t.version, t.lease_owner, t.lease_until
          FROM authorizer a JOIN authorizer_token t USING (component_appid, authorizer_appid)
         WHERE a.component_appid = $1 AND a.authorizer_appid = $2`,
       [componentAppid, authorizerAppid],
-    )) as Row[];
+    );
     const r = rows[0];
     if (!r) return null;
     return {
@@ -83,13 +86,16 @@ export class AuthorizerTokenRepository {
     };
   }
 
-  async health(componentAppid: string, authorizerAppid: string): Promise<AuthorizerTokenHealth | null> {
-    const rows = (await this.db.query(
+  async health(
+    componentAppid: string,
+    authorizerAppid: string,
+  ): Promise<AuthorizerTokenHealth | null> {
+    const rows = await this.db.query<Row[]>(
       `SELECT access_token_ciphertext IS NOT NULL AS has_access, refresh_token_ciphertext IS NOT NULL AS has_refresh,
               expires_at, next_refresh_at, refreshed_at, failure_count, last_errcode, version
          FROM authorizer_token WHERE component_appid = $1 AND authorizer_appid = $2`,
       [componentAppid, authorizerAppid],
-    )) as Row[];
+    );
     const r = rows[0];
     if (!r) return null;
     return {
@@ -109,8 +115,13 @@ export class AuthorizerTokenRepository {
    * cost follow the number due, not the number registered; SKIP LOCKED and the lease let any
    * number of instances sweep side by side.
    */
-  async claimDue(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedToken[]> {
-    const rows = await this.db.query(
+  async claimDue(
+    owner: string,
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+  ): Promise<ClaimedToken[]> {
+    const rows = await this.db.query<unknown>(
       `UPDATE authorizer_token t SET lease_owner = $1, lease_until = $3
         FROM (SELECT component_appid, authorizer_appid FROM authorizer_token
                WHERE next_refresh_at <= $2 AND (lease_until IS NULL OR lease_until < $2)
@@ -130,7 +141,7 @@ export class AuthorizerTokenRepository {
     now: Date,
     leaseUntil: Date,
   ): Promise<ClaimedToken | null> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<unknown>(
       `UPDATE authorizer_token SET lease_owner = $3, lease_until = $5
         WHERE component_appid = $1 AND authorizer_appid = $2 AND refresh_token_ciphertext IS NOT NULL
           AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $3)
@@ -145,8 +156,13 @@ export class AuthorizerTokenRepository {
    * Stores refreshed tokens if `owner` still holds the lease and nobody stored a newer version
    * meanwhile; logs the attempt and notifies other instances. Returns the new version or null.
    */
-  async saveRefreshed(claim: ClaimedToken, owner: string, t: NewTokens, log: RefreshLogEntry): Promise<number | null> {
-    const rows = (await this.db.query(
+  async saveRefreshed(
+    claim: ClaimedToken,
+    owner: string,
+    t: NewTokens,
+    log: RefreshLogEntry,
+  ): Promise<number | null> {
+    const rows = await this.db.query<Row[]>(
       `WITH updated AS (
          UPDATE authorizer_token SET access_token_ciphertext = $5, refresh_token_ciphertext = $6,
                 expires_at = $7, next_refresh_at = $8, refreshed_at = $9, version = version + 1,
@@ -159,10 +175,19 @@ export class AuthorizerTokenRepository {
        SELECT version, pg_notify('wechat_open_authorizer_token', component_appid || ' ' || authorizer_appid || ' ' || version)
          FROM updated`,
       [
-        claim.componentAppid, claim.authorizerAppid, owner, claim.version, t.accessTokenCiphertext,
-        t.refreshTokenCiphertext, t.expiresAt, t.nextRefreshAt, log.at, log.trigger, log.durationMs,
+        claim.componentAppid,
+        claim.authorizerAppid,
+        owner,
+        claim.version,
+        t.accessTokenCiphertext,
+        t.refreshTokenCiphertext,
+        t.expiresAt,
+        t.nextRefreshAt,
+        log.at,
+        log.trigger,
+        log.durationMs,
       ],
-    )) as Row[];
+    );
     return rows[0] ? Number(rows[0].version) : null;
   }
 
@@ -181,12 +206,26 @@ export class AuthorizerTokenRepository {
           RETURNING 1)
        INSERT INTO authorizer_refresh_log (component_appid, authorizer_appid, instance, trigger, result, errcode, duration_ms, at)
        VALUES ($1, $2, $3, $5, $7, $6, $8, $9)`,
-      [claim.componentAppid, claim.authorizerAppid, owner, nextRefreshAt, log.trigger, log.errcode, log.result, log.durationMs, log.at],
+      [
+        claim.componentAppid,
+        claim.authorizerAppid,
+        owner,
+        nextRefreshAt,
+        log.trigger,
+        log.errcode,
+        log.result,
+        log.durationMs,
+        log.at,
+      ],
     );
   }
 
   /** Replaces the refresh token (recovered from api_get_authorizer_list) under our lease. */
-  async replaceRefreshToken(claim: ClaimedToken, owner: string, refreshTokenCiphertext: string): Promise<void> {
+  async replaceRefreshToken(
+    claim: ClaimedToken,
+    owner: string,
+    refreshTokenCiphertext: string,
+  ): Promise<void> {
     await this.db.query(
       `UPDATE authorizer_token SET refresh_token_ciphertext = $4
         WHERE component_appid = $1 AND authorizer_appid = $2 AND lease_owner = $3`,
@@ -199,10 +238,15 @@ export class AuthorizerTokenRepository {
     m: EntityManager,
     componentAppid: string,
     authorizerAppid: string,
-    t: { accessTokenCiphertext: string | null; refreshTokenCiphertext: string; expiresAt: Date | null; nextRefreshAt: Date },
+    t: {
+      accessTokenCiphertext: string | null;
+      refreshTokenCiphertext: string;
+      expiresAt: Date | null;
+      nextRefreshAt: Date;
+    },
     now: Date,
   ): Promise<number> {
-    const rows = (await m.query(
+    const rows = await m.query<Row[]>(
       `INSERT INTO authorizer_token (component_appid, authorizer_appid, access_token_ciphertext, refresh_token_ciphertext,
                                      expires_at, next_refresh_at, refreshed_at, version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
@@ -213,8 +257,16 @@ export class AuthorizerTokenRepository {
          version = authorizer_token.version + 1, lease_owner = NULL, lease_until = NULL,
          failure_count = 0, last_errcode = NULL
        RETURNING version`,
-      [componentAppid, authorizerAppid, t.accessTokenCiphertext, t.refreshTokenCiphertext, t.expiresAt, t.nextRefreshAt, now],
-    )) as Row[];
+      [
+        componentAppid,
+        authorizerAppid,
+        t.accessTokenCiphertext,
+        t.refreshTokenCiphertext,
+        t.expiresAt,
+        t.nextRefreshAt,
+        now,
+      ],
+    );
     await m.query(`SELECT pg_notify('wechat_open_authorizer_token', $1)`, [
       `${componentAppid} ${authorizerAppid} ${String(rows[0].version)}`,
     ]);
@@ -222,7 +274,12 @@ export class AuthorizerTokenRepository {
   }
 
   /** Erases tokens and stops refreshing (revoked, or needs re-authorization). */
-  async erase(m: EntityManager | undefined, componentAppid: string, authorizerAppid: string, keepRefreshToken = false): Promise<void> {
+  async erase(
+    m: EntityManager | undefined,
+    componentAppid: string,
+    authorizerAppid: string,
+    keepRefreshToken = false,
+  ): Promise<void> {
     await (m ?? this.db).query(
       `UPDATE authorizer_token SET access_token_ciphertext = NULL, expires_at = NULL, next_refresh_at = NULL,
               refresh_token_ciphertext = CASE WHEN $3 THEN refresh_token_ciphertext ELSE NULL END,
@@ -236,8 +293,13 @@ export class AuthorizerTokenRepository {
   }
 
   /** After a 40001 with `version`: make it due now, only if it is still the stored one. */
-  async expireVersion(componentAppid: string, authorizerAppid: string, version: number, now: Date): Promise<boolean> {
-    const rows = await this.db.query(
+  async expireVersion(
+    componentAppid: string,
+    authorizerAppid: string,
+    version: number,
+    now: Date,
+  ): Promise<boolean> {
+    const rows = await this.db.query<unknown>(
       `UPDATE authorizer_token SET expires_at = $4, next_refresh_at = $4
         WHERE component_appid = $1 AND authorizer_appid = $2 AND version = $3 AND access_token_ciphertext IS NOT NULL
         RETURNING 1`,
@@ -246,12 +308,15 @@ export class AuthorizerTokenRepository {
     return returnedRows(rows).length === 1;
   }
 
-  async refreshLog(authorizerAppid: string, limit = 50): Promise<(RefreshLogEntry & { componentAppid: string })[]> {
-    const rows = (await this.db.query(
+  async refreshLog(
+    authorizerAppid: string,
+    limit = 50,
+  ): Promise<(RefreshLogEntry & { componentAppid: string })[]> {
+    const rows = await this.db.query<Row[]>(
       `SELECT component_appid, instance, trigger, result, errcode, duration_ms, at FROM authorizer_refresh_log
         WHERE authorizer_appid = $1 ORDER BY at DESC, id DESC LIMIT $2`,
       [authorizerAppid, limit],
-    )) as Row[];
+    );
     return rows.map((r) => ({
       componentAppid: String(r.component_appid),
       instance: String(r.instance),

@@ -1,14 +1,22 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WechatApiClient, WechatRequest, WechatResponse } from '../client/wechat-api.client.js';
-import { isTokenInvalid, WechatApiError, WechatUnavailableError } from '../client/wechat-api.errors.js';
+import {
+  isTokenInvalid,
+  WechatApiError,
+  WechatUnavailableError,
+} from '../client/wechat-api.errors.js';
 import { ComponentTokenService } from '../component-ticket/component-token.service.js';
 import { Clock } from '../core/clock.js';
 import { SecretBox } from '../core/secret-box.js';
 import { SingleFlight } from '../core/single-flight.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
-import { AuthorizerTokenRepository, ClaimedToken, RefreshLogEntry } from './authorizer-token.repository.js';
+import {
+  AuthorizerTokenRepository,
+  ClaimedToken,
+  RefreshLogEntry,
+} from './authorizer-token.repository.js';
 import {
   AuthorizerAmbiguousError,
   AuthorizerNeedsReauthError,
@@ -69,7 +77,10 @@ export class AuthorizerTokenService {
    * A valid authorizer_access_token. `componentAppid` may be left out when the account is
    * authorized for one of our components only.
    */
-  async getAuthorizerAccessToken(authorizerAppid: string, componentAppid?: string): Promise<string> {
+  async getAuthorizerAccessToken(
+    authorizerAppid: string,
+    componentAppid?: string,
+  ): Promise<string> {
     return (await this.current(authorizerAppid, componentAppid)).token;
   }
 
@@ -88,7 +99,9 @@ export class AuthorizerTokenService {
       return await call(first.token);
     } catch (error) {
       if (!isTokenInvalid(error)) throw error;
-      this.logger.warn(`token v${first.version} of ${authorizerAppid} rejected (${error.errcode}); refreshing`);
+      this.logger.warn(
+        `token v${first.version} of ${authorizerAppid} rejected (${error.errcode}); refreshing`,
+      );
       this.forget(component, authorizerAppid, first.version);
       await this.tokens.expireVersion(component, authorizerAppid, first.version, this.clock.now());
       const second = await this.current(authorizerAppid, component);
@@ -105,7 +118,8 @@ export class AuthorizerTokenService {
     const { componentAppid, ...req } = request;
     return this.withAuthorizerToken(
       authorizerAppid,
-      (token) => this.api.request<T>(path, { ...req, query: { ...req.query, access_token: token } }),
+      (token) =>
+        this.api.request<T>(path, { ...req, query: { ...req.query, access_token: token } }),
       componentAppid,
     );
   }
@@ -121,7 +135,11 @@ export class AuthorizerTokenService {
    * Refreshes a claimed token through api_authorizer_token and stores the result (or the
    * failure, with the next try planned). Never throws for WeChat's answers: returns what happened.
    */
-  async refreshClaimed(claim: ClaimedToken, trigger: RefreshLogEntry['trigger'], recovered = false): Promise<RefreshResult> {
+  async refreshClaimed(
+    claim: ClaimedToken,
+    trigger: RefreshLogEntry['trigger'],
+    recovered = false,
+  ): Promise<RefreshResult> {
     const owner = this.options.instanceId;
     const started = this.clock.nowMs();
     const log = (result: string, errcode: number | null): RefreshLogEntry => ({
@@ -138,11 +156,15 @@ export class AuthorizerTokenService {
       return 'needs_reauth';
     }
     try {
-      const answer = await this.componentTokens.post(componentAppid, '/cgi-bin/component/api_authorizer_token', {
-        component_appid: componentAppid,
-        authorizer_appid: authorizerAppid,
-        authorizer_refresh_token: this.box.open(claim.refreshTokenCiphertext),
-      });
+      const answer = await this.componentTokens.post(
+        componentAppid,
+        '/cgi-bin/component/api_authorizer_token',
+        {
+          component_appid: componentAppid,
+          authorizer_appid: authorizerAppid,
+          authorizer_refresh_token: this.box.open(claim.refreshTokenCiphertext),
+        },
+      );
       const accessToken = String(answer.authorizer_access_token);
       // WeChat echoes the refresh token; store whatever comes back, in case it ever differs.
       const refreshToken =
@@ -191,10 +213,16 @@ export class AuthorizerTokenService {
     }
     if (errcode === 61023) {
       if (!recovered) {
-        const fromList = await this.accounts.recoverRefreshToken(componentAppid, authorizerAppid).catch(() => null);
-        const current = claim.refreshTokenCiphertext ? this.box.open(claim.refreshTokenCiphertext) : null;
+        const fromList = await this.accounts
+          .recoverRefreshToken(componentAppid, authorizerAppid)
+          .catch(() => null);
+        const current = claim.refreshTokenCiphertext
+          ? this.box.open(claim.refreshTokenCiphertext)
+          : null;
         if (fromList && fromList !== current) {
-          this.logger.warn(`recovered the refresh token of ${authorizerAppid} from api_get_authorizer_list`);
+          this.logger.warn(
+            `recovered the refresh token of ${authorizerAppid} from api_get_authorizer_list`,
+          );
           const sealed = this.box.seal(fromList);
           await this.tokens.replaceRefreshToken(claim, owner, sealed);
           return this.refreshClaimed({ ...claim, refreshTokenCiphertext: sealed }, trigger, true);
@@ -205,21 +233,43 @@ export class AuthorizerTokenService {
       return 'needs_reauth';
     }
     if (errcode === 45009) {
-      this.logger.error(`daily quota exhausted refreshing ${authorizerAppid} (45009); pausing this token for an hour`);
-      await this.tokens.saveFailure(claim, owner, new Date(this.clock.nowMs() + QUOTA_PAUSE_MS), log('quota', errcode));
+      this.logger.error(
+        `daily quota exhausted refreshing ${authorizerAppid} (45009); pausing this token for an hour`,
+      );
+      await this.tokens.saveFailure(
+        claim,
+        owner,
+        new Date(this.clock.nowMs() + QUOTA_PAUSE_MS),
+        log('quota', errcode),
+      );
       this.events.emit('quota_exhausted', { componentAppid, authorizerAppid });
       return 'quota';
     }
     const delay = retryDelayMs(claim.failureCount + 1);
-    const reason = error instanceof WechatApiError || error instanceof WechatUnavailableError ? error.message : String(error);
-    this.logger.warn(`refreshing ${authorizerAppid} failed (${reason}); next try in ${delay / 1000} s`);
-    await this.tokens.saveFailure(claim, owner, new Date(this.clock.nowMs() + delay), log('error', errcode));
+    const reason =
+      error instanceof WechatApiError || error instanceof WechatUnavailableError
+        ? error.message
+        : String(error);
+    this.logger.warn(
+      `refreshing ${authorizerAppid} failed (${reason}); next try in ${delay / 1000} s`,
+    );
+    await this.tokens.saveFailure(
+      claim,
+      owner,
+      new Date(this.clock.nowMs() + delay),
+      log('error', errcode),
+    );
     return 'retry_later';
   }
 
   private plan(expiresInSec: number) {
     const a = this.options.authorizer;
-    return planNextRefresh(this.clock.nowMs(), expiresInSec, a.refreshMarginSec, a.refreshJitterSec);
+    return planNextRefresh(
+      this.clock.nowMs(),
+      expiresInSec,
+      a.refreshMarginSec,
+      a.refreshJitterSec,
+    );
   }
 
   private forget(componentAppid: string, authorizerAppid: string, version: number): void {
@@ -230,10 +280,13 @@ export class AuthorizerTokenService {
   private async resolveComponent(authorizerAppid: string): Promise<string> {
     const known = this.componentOf.get(authorizerAppid);
     if (known) return known;
-    const records = (await this.registry.findByAppid(authorizerAppid)).filter((r) => r.status === 'authorized');
+    const records = (await this.registry.findByAppid(authorizerAppid)).filter(
+      (r) => r.status === 'authorized',
+    );
     if (records.length === 0) {
       const any = await this.registry.findByAppid(authorizerAppid);
-      if (any.length === 1 && any[0].status === 'revoked') throw new AuthorizerRevokedError(authorizerAppid);
+      if (any.length === 1 && any[0].status === 'revoked')
+        throw new AuthorizerRevokedError(authorizerAppid);
       if (any.length === 1) throw new AuthorizerNeedsReauthError(authorizerAppid);
       throw new AuthorizerNotFoundError(authorizerAppid);
     }
@@ -248,19 +301,24 @@ export class AuthorizerTokenService {
     const cached = this.memory.get(key);
     const now = this.clock.nowMs();
     const ttl = this.notified ? NOTIFIED_TTL_MS : POLL_TTL_MS;
-    if (cached && cached.expiresAt - this.minRemainingMs > now && now - cached.checkedAt < ttl) return cached;
+    if (cached && cached.expiresAt - this.minRemainingMs > now && now - cached.checkedAt < ttl)
+      return cached;
     return this.flights.run(key, () => this.load(component, authorizerAppid));
   }
 
   private async load(componentAppid: string, authorizerAppid: string): Promise<CachedToken> {
     const deadline = this.clock.nowMs() + WAIT_FOR_OTHER_MS;
     const key = `${componentAppid}/${authorizerAppid}`;
-    for (let refreshed = 0; ; ) {
+    for (let refreshed = 0; ;) {
       const row = await this.tokens.find(componentAppid, authorizerAppid);
       if (!row) throw new AuthorizerNotFoundError(authorizerAppid, componentAppid);
       if (row.status === 'revoked') throw new AuthorizerRevokedError(authorizerAppid);
       if (row.status === 'needs_reauth') throw new AuthorizerNeedsReauthError(authorizerAppid);
-      if (row.accessTokenCiphertext && row.expiresAt && row.expiresAt.getTime() - this.minRemainingMs > this.clock.nowMs()) {
+      if (
+        row.accessTokenCiphertext &&
+        row.expiresAt &&
+        row.expiresAt.getTime() - this.minRemainingMs > this.clock.nowMs()
+      ) {
         const entry: CachedToken = {
           token: this.box.open(row.accessTokenCiphertext),
           version: row.version,
@@ -271,18 +329,39 @@ export class AuthorizerTokenService {
         return entry;
       }
       if (!row.refreshTokenCiphertext) throw new AuthorizerNeedsReauthError(authorizerAppid);
-      if (refreshed >= 2) throw new AuthorizerTokenUnavailableError(authorizerAppid, 'refresh did not produce a token');
+      if (refreshed >= 2)
+        throw new AuthorizerTokenUnavailableError(
+          authorizerAppid,
+          'refresh did not produce a token',
+        );
       const now = this.clock.now();
-      const claim = await this.tokens.claimOne(componentAppid, authorizerAppid, this.options.instanceId, now, new Date(now.getTime() + LEASE_MS));
+      const claim = await this.tokens.claimOne(
+        componentAppid,
+        authorizerAppid,
+        this.options.instanceId,
+        now,
+        new Date(now.getTime() + LEASE_MS),
+      );
       if (claim) {
         refreshed++;
         const result = await this.refreshClaimed(claim, 'demand');
-        if (result === 'quota') throw new AuthorizerTokenUnavailableError(authorizerAppid, 'WeChat quota exhausted (45009)');
-        if (result === 'retry_later') throw new AuthorizerTokenUnavailableError(authorizerAppid, 'WeChat did not answer; retry later');
+        if (result === 'quota')
+          throw new AuthorizerTokenUnavailableError(
+            authorizerAppid,
+            'WeChat quota exhausted (45009)',
+          );
+        if (result === 'retry_later')
+          throw new AuthorizerTokenUnavailableError(
+            authorizerAppid,
+            'WeChat did not answer; retry later',
+          );
         continue; // re-read: revoked / needs_reauth / the new token
       }
       if (this.clock.nowMs() > deadline) {
-        throw new AuthorizerTokenUnavailableError(authorizerAppid, 'another instance is refreshing it');
+        throw new AuthorizerTokenUnavailableError(
+          authorizerAppid,
+          'another instance is refreshing it',
+        );
       }
       await sleep(100);
     }

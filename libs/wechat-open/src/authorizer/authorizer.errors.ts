@@ -2,7 +2,10 @@ import { WechatOpenError } from '../errors/wechat-open.error.js';
 
 export class AuthorizerNotFoundError extends WechatOpenError {
   constructor(authorizerAppid: string, componentAppid?: string) {
-    super('AUTHORIZER_NOT_FOUND', 'no such authorized account', { authorizerAppid, componentAppid });
+    super('AUTHORIZER_NOT_FOUND', 'no such authorized account', {
+      authorizerAppid,
+      componentAppid,
+    });
   }
 }
 
@@ -23,9 +26,13 @@ export class AuthorizerNeedsReauthError extends WechatOpenError {
 /** The same account is authorized for several of our components: name the component. */
 export class AuthorizerAmbiguousError extends WechatOpenError {
   constructor(authorizerAppid: string) {
-    super('AUTHORIZER_AMBIGUOUS', 'the account is authorized for several components; pass componentAppid', {
-      authorizerAppid,
-    });
+    super(
+      'AUTHORIZER_AMBIGUOUS',
+      'the account is authorized for several components; pass componentAppid',
+      {
+        authorizerAppid,
+      },
+    );
   }
 }
 

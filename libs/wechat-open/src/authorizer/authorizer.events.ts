@@ -21,10 +21,15 @@ export class AuthorizerEvents {
   private readonly logger = new Logger('AuthorizerEvents');
   private readonly emitter = new EventEmitter();
 
-  on<K extends keyof AuthorizerEventMap>(name: K, listener: (e: AuthorizerEventMap[K]) => void | Promise<void>): void {
+  on<K extends keyof AuthorizerEventMap>(
+    name: K,
+    listener: (e: AuthorizerEventMap[K]) => void | Promise<void>,
+  ): void {
     this.emitter.on(name, (e: AuthorizerEventMap[K]) => {
       try {
-        Promise.resolve(listener(e)).catch((error: unknown) => this.logger.error(`${name} listener failed: ${String(error)}`));
+        Promise.resolve(listener(e)).catch((error: unknown) =>
+          this.logger.error(`${name} listener failed: ${String(error)}`),
+        );
       } catch (error) {
         this.logger.error(`${name} listener failed: ${String(error)}`);
       }

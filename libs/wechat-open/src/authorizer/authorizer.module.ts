@@ -20,6 +20,11 @@ import { AuthorizerService } from './authorizer.service.js';
     AuthorizerRefreshScheduler,
     AuthorizerTokenListener,
   ],
-  exports: [AuthorizerService, AuthorizerTokenService, AuthorizerEvents, AuthorizerRefreshScheduler],
+  exports: [
+    AuthorizerService,
+    AuthorizerTokenService,
+    AuthorizerEvents,
+    AuthorizerRefreshScheduler,
+  ],
 })
 export class AuthorizerModule {}

@@ -17,7 +17,7 @@ const COLUMNS = `component_appid, authorizer_appid, tenant_id, status, account_k
 
 function toRecord(r: Row): AuthorizerRecord {
   const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  const s = (v: unknown) => (typeof v === 'string' ? v : null);
   return {
     componentAppid: String(r.component_appid),
     authorizerAppid: String(r.authorizer_appid),
@@ -78,29 +78,34 @@ export class AuthorizerRepository {
     return this.db.transaction(fn);
   }
 
-  async find(componentAppid: string, authorizerAppid: string, m?: EntityManager): Promise<AuthorizerRecord | null> {
-    const rows = (await (m ?? this.db).query(
+  async find(
+    componentAppid: string,
+    authorizerAppid: string,
+    m?: EntityManager,
+  ): Promise<AuthorizerRecord | null> {
+    const rows = await (m ?? this.db).query<Row[]>(
       `SELECT ${COLUMNS} FROM authorizer WHERE component_appid = $1 AND authorizer_appid = $2
        ${m ? 'FOR UPDATE' : ''}`,
       [componentAppid, authorizerAppid],
-    )) as Row[];
+    );
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   /** Every record of an account appid, whatever the component. */
   async findByAppid(authorizerAppid: string): Promise<AuthorizerRecord[]> {
-    const rows = (await this.db.query(`SELECT ${COLUMNS} FROM authorizer WHERE authorizer_appid = $1`, [
-      authorizerAppid,
-    ])) as Row[];
+    const rows = await this.db.query<Row[]>(
+      `SELECT ${COLUMNS} FROM authorizer WHERE authorizer_appid = $1`,
+      [authorizerAppid],
+    );
     return rows.map(toRecord);
   }
 
   async listByTenant(tenantId: string, componentAppid?: string): Promise<AuthorizerRecord[]> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<Row[]>(
       `SELECT ${COLUMNS} FROM authorizer WHERE tenant_id = $1 AND ($2::text IS NULL OR component_appid = $2)
        ORDER BY authorized_at DESC NULLS LAST`,
       [tenantId, componentAppid ?? null],
-    )) as Row[];
+    );
     return rows.map(toRecord);
   }
 
@@ -119,9 +124,26 @@ export class AuthorizerRepository {
          authorized_at = EXCLUDED.authorized_at, updated_at = EXCLUDED.updated_at,
          revoked_at = EXCLUDED.revoked_at, profile_refreshed_at = EXCLUDED.profile_refreshed_at`,
       [
-        r.componentAppid, r.authorizerAppid, r.tenantId, r.status, r.accountKind, r.nickName, r.userName,
-        r.alias, r.principalName, r.signature, r.serviceType, r.verifyType, r.accountStatus, r.headImg,
-        r.qrcodeUrl, r.funcInfo, r.authorizedAt, r.updatedAt, r.revokedAt, r.profileRefreshedAt,
+        r.componentAppid,
+        r.authorizerAppid,
+        r.tenantId,
+        r.status,
+        r.accountKind,
+        r.nickName,
+        r.userName,
+        r.alias,
+        r.principalName,
+        r.signature,
+        r.serviceType,
+        r.verifyType,
+        r.accountStatus,
+        r.headImg,
+        r.qrcodeUrl,
+        r.funcInfo,
+        r.authorizedAt,
+        r.updatedAt,
+        r.revokedAt,
+        r.profileRefreshedAt,
       ],
     );
   }
@@ -130,17 +152,30 @@ export class AuthorizerRepository {
     await (m ?? this.db).query(
       `INSERT INTO authorizer_history (component_appid, authorizer_appid, tenant_id, action, changes, cause, actor, at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-      [e.componentAppid, e.authorizerAppid, e.tenantId, e.action, JSON.stringify(e.changes), e.cause, e.actor, e.at],
+      [
+        e.componentAppid,
+        e.authorizerAppid,
+        e.tenantId,
+        e.action,
+        JSON.stringify(e.changes),
+        e.cause,
+        e.actor,
+        e.at,
+      ],
     );
   }
 
-  async history(componentAppid: string, authorizerAppid: string, limit = 100): Promise<HistoryEntry[]> {
-    const rows = (await this.db.query(
+  async history(
+    componentAppid: string,
+    authorizerAppid: string,
+    limit = 100,
+  ): Promise<HistoryEntry[]> {
+    const rows = await this.db.query<Row[]>(
       `SELECT component_appid, authorizer_appid, tenant_id, action, changes, cause, actor, at
          FROM authorizer_history WHERE component_appid = $1 AND authorizer_appid = $2
         ORDER BY at DESC, id DESC LIMIT $3`,
       [componentAppid, authorizerAppid, limit],
-    )) as Row[];
+    );
     return rows.map((r) => ({
       componentAppid: String(r.component_appid),
       authorizerAppid: String(r.authorizer_appid),
@@ -154,25 +189,48 @@ export class AuthorizerRepository {
   }
 
   /** Accounts whose profile is older than `before`, oldest first. */
-  async profileDue(before: Date, limit: number): Promise<{ componentAppid: string; authorizerAppid: string }[]> {
-    const rows = (await this.db.query(
+  async profileDue(
+    before: Date,
+    limit: number,
+  ): Promise<{ componentAppid: string; authorizerAppid: string }[]> {
+    const rows = await this.db.query<Row[]>(
       `SELECT component_appid, authorizer_appid FROM authorizer
         WHERE status = 'authorized' AND (profile_refreshed_at IS NULL OR profile_refreshed_at < $1)
         ORDER BY profile_refreshed_at NULLS FIRST LIMIT $2`,
       [before, limit],
-    )) as Row[];
-    return rows.map((r) => ({ componentAppid: String(r.component_appid), authorizerAppid: String(r.authorizer_appid) }));
+    );
+    return rows.map((r) => ({
+      componentAppid: String(r.component_appid),
+      authorizerAppid: String(r.authorizer_appid),
+    }));
   }
 
-  async saveProfile(componentAppid: string, authorizerAppid: string, p: AuthorizerProfile, at: Date): Promise<void> {
+  async saveProfile(
+    componentAppid: string,
+    authorizerAppid: string,
+    p: AuthorizerProfile,
+    at: Date,
+  ): Promise<void> {
     await this.db.query(
       `UPDATE authorizer SET account_kind = $3, nick_name = $4, user_name = $5, alias = $6, principal_name = $7,
               signature = $8, service_type = $9, verify_type = $10, account_status = $11, head_img = $12,
               qrcode_url = $13, profile_refreshed_at = $14
         WHERE component_appid = $1 AND authorizer_appid = $2`,
       [
-        componentAppid, authorizerAppid, p.accountKind, p.nickName, p.userName, p.alias, p.principalName,
-        p.signature, p.serviceType, p.verifyType, p.accountStatus, p.headImg, p.qrcodeUrl, at,
+        componentAppid,
+        authorizerAppid,
+        p.accountKind,
+        p.nickName,
+        p.userName,
+        p.alias,
+        p.principalName,
+        p.signature,
+        p.serviceType,
+        p.verifyType,
+        p.accountStatus,
+        p.headImg,
+        p.qrcodeUrl,
+        at,
       ],
     );
   }
@@ -189,7 +247,7 @@ export class AuthorizerRepository {
     leaseUntil: Date,
   ): Promise<'claimed' | CodeRow> {
     const claimed = returnedRows(
-      await this.db.query(
+      await this.db.query<unknown>(
         `INSERT INTO authorization_code (code_hash, component_appid, pre_auth_code_hash, status, lease_until, created_at)
          VALUES ($1, $2, $3, 'redeeming', $5, $4)
          ON CONFLICT (code_hash) DO UPDATE SET lease_until = $5,
@@ -206,10 +264,10 @@ export class AuthorizerRepository {
   }
 
   async findCode(codeHash: string): Promise<CodeRow | null> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<Row[]>(
       `SELECT status, authorizer_appid, outcome, pre_auth_code_hash FROM authorization_code WHERE code_hash = $1`,
       [codeHash],
-    )) as Row[];
+    );
     const r = rows[0];
     return r
       ? {

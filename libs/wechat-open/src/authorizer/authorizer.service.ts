@@ -84,14 +84,22 @@ export class AuthorizerService implements OnModuleInit {
     this.bus.on('authorized', onAuthorized);
     this.bus.on('updateauthorized', onAuthorized);
     this.bus.on('unauthorized', async (event) => {
-      await this.revoke(event.componentAppid, requireField(event.fields, 'AuthorizerAppid'), 'push:unauthorized');
+      await this.revoke(
+        event.componentAppid,
+        requireField(event.fields, 'AuthorizerAppid'),
+        'push:unauthorized',
+      );
     });
     this.jobs.register(REDEEM_JOB, async (payload, ctx) => {
       const p = payload as { code: string; preAuthCode: string | null; cause: ChangeCause };
       try {
-        await this.redeem(ctx.componentAppid, p.code, { cause: p.cause, preAuthCode: p.preAuthCode ?? undefined });
+        await this.redeem(ctx.componentAppid, p.code, {
+          cause: p.cause,
+          preAuthCode: p.preAuthCode ?? undefined,
+        });
       } catch (error) {
-        if (error instanceof AuthorizationCodeError) throw new PermanentJobError(error.message, { cause: error });
+        if (error instanceof AuthorizationCodeError)
+          throw new PermanentJobError(error.message, { cause: error });
         throw error;
       }
     });
@@ -146,27 +154,47 @@ export class AuthorizerService implements OnModuleInit {
         new Date(now.getTime() + CODE_LEASE_MS),
       );
       if (claim === 'claimed') return this.exchange(componentAppid, code, codeHash, ctx);
-      if (claim.status === 'failed') throw new AuthorizationCodeError(null, `the code was already refused: ${claim.outcome}`);
+      if (claim.status === 'failed')
+        throw new AuthorizationCodeError(null, `the code was already refused: ${claim.outcome}`);
       if (claim.status === 'redeemed' && claim.authorizerAppid) {
         const result = await this.applyTenant(componentAppid, claim.authorizerAppid, ctx);
         return { ...result, alreadyRedeemed: true };
       }
-      if (this.clock.nowMs() > deadline) throw new AuthorizationCodeError(null, 'timed out waiting for the other redemption');
+      if (this.clock.nowMs() > deadline)
+        throw new AuthorizationCodeError(null, 'timed out waiting for the other redemption');
       await sleep(100);
     }
   }
 
-  private async exchange(componentAppid: string, code: string, codeHash: string, ctx: RedeemContext): Promise<RedeemResult> {
+  private async exchange(
+    componentAppid: string,
+    code: string,
+    codeHash: string,
+    ctx: RedeemContext,
+  ): Promise<RedeemResult> {
     let answer;
     try {
-      answer = await this.componentTokens.post(componentAppid, '/cgi-bin/component/api_query_auth', {
-        component_appid: componentAppid,
-        authorization_code: code,
-      });
+      answer = await this.componentTokens.post(
+        componentAppid,
+        '/cgi-bin/component/api_query_auth',
+        {
+          component_appid: componentAppid,
+          authorization_code: code,
+        },
+      );
     } catch (error) {
       if (error instanceof WechatApiError && (error.errcode === 61009 || error.errcode === 61010)) {
-        await this.repo.finishCode(codeHash, 'failed', null, `errcode ${error.errcode}`, this.clock.now());
-        throw new AuthorizationCodeError(error.errcode, error.errcode === 61010 ? 'the code has expired' : 'the code is invalid or used');
+        await this.repo.finishCode(
+          codeHash,
+          'failed',
+          null,
+          `errcode ${error.errcode}`,
+          this.clock.now(),
+        );
+        throw new AuthorizationCodeError(
+          error.errcode,
+          error.errcode === 61010 ? 'the code has expired' : 'the code is invalid or used',
+        );
       }
       // Transient: let the next attempt (the job's retry, or the other path) claim it at once.
       await this.repo.reopenCode(codeHash, this.clock.now()).catch(() => undefined);
@@ -177,7 +205,11 @@ export class AuthorizerService implements OnModuleInit {
     const funcInfo = ((info.func_info as FuncInfoItem[] | undefined) ?? [])
       .map((f) => Number(f.funcscope_category?.id))
       .filter((id) => Number.isInteger(id));
-    const tenant = ctx.tenant ?? (ctx.preAuthCode && this.tenantResolver ? await this.tenantResolver(componentAppid, ctx.preAuthCode) : null);
+    const tenant =
+      ctx.tenant ??
+      (ctx.preAuthCode && this.tenantResolver
+        ? await this.tenantResolver(componentAppid, ctx.preAuthCode)
+        : null);
     const now = this.clock.now();
     const { record, outcome } = await this.repo.transaction(async (m) => {
       const before = await this.repo.find(componentAppid, authorizerAppid, m);
@@ -187,7 +219,8 @@ export class AuthorizerService implements OnModuleInit {
         tenantId,
         status: 'authorized',
         funcInfo: [...funcInfo].sort((a, b) => a - b),
-        authorizedAt: before?.status === 'authorized' && before.authorizedAt ? before.authorizedAt : now,
+        authorizedAt:
+          before?.status === 'authorized' && before.authorizedAt ? before.authorizedAt : now,
         revokedAt: null,
         updatedAt: now,
       };
@@ -196,7 +229,11 @@ export class AuthorizerService implements OnModuleInit {
         componentAppid,
         authorizerAppid,
         tenantId,
-        action: !before ? 'authorized' : before.status !== 'authorized' ? 'reauthorized' : 'updated',
+        action: !before
+          ? 'authorized'
+          : before.status !== 'authorized'
+            ? 'reauthorized'
+            : 'updated',
         changes: diffRecords(before, after),
         cause: ctx.cause,
         actor: this.options.instanceId,
@@ -209,7 +246,8 @@ export class AuthorizerService implements OnModuleInit {
           this.options.authorizer.refreshMarginSec,
           this.options.authorizer.refreshJitterSec,
         );
-        const access = typeof info.authorizer_access_token === 'string' ? info.authorizer_access_token : null;
+        const access =
+          typeof info.authorizer_access_token === 'string' ? info.authorizer_access_token : null;
         await this.tokens.upsertTokens(
           m,
           componentAppid,
@@ -226,21 +264,29 @@ export class AuthorizerService implements OnModuleInit {
       await this.repo.finishCode(codeHash, 'redeemed', authorizerAppid, outcome, now, m);
       return { record: after, outcome };
     });
-    this.logger.log(`authorized ${authorizerAppid} for ${componentAppid} (tenant ${record.tenantId ?? '-'}, ${ctx.cause})`);
+    this.logger.log(
+      `authorized ${authorizerAppid} for ${componentAppid} (tenant ${record.tenantId ?? '-'}, ${ctx.cause})`,
+    );
     this.events.emit('authorized', { record, cause: ctx.cause });
     if (outcome === 'tenant_conflict' && tenant) {
       this.events.emit('tenant_conflict', { record, requestedTenant: tenant.tenantId });
     }
     await this.refreshProfile(componentAppid, authorizerAppid).catch(async (error: unknown) => {
       this.logger.warn(`profile of ${authorizerAppid} not fetched yet (${String(error)}); queued`);
-      await this.jobs.enqueue(PROFILE_JOB, componentAppid, `${authorizerAppid}:${now.getTime()}`, { authorizerAppid });
+      await this.jobs.enqueue(PROFILE_JOB, componentAppid, `${authorizerAppid}:${now.getTime()}`, {
+        authorizerAppid,
+      });
     });
     return { authorizerAppid, tenantId: record.tenantId, outcome, alreadyRedeemed: false };
   }
 
   /** The second path of a redemption: bind the tenant it carries, under the same policy. */
   private async applyTenant(componentAppid: string, authorizerAppid: string, ctx: RedeemContext) {
-    const tenant = ctx.tenant ?? (ctx.preAuthCode && this.tenantResolver ? await this.tenantResolver(componentAppid, ctx.preAuthCode) : null);
+    const tenant =
+      ctx.tenant ??
+      (ctx.preAuthCode && this.tenantResolver
+        ? await this.tenantResolver(componentAppid, ctx.preAuthCode)
+        : null);
     return this.repo.transaction(async (m) => {
       const before = await this.repo.find(componentAppid, authorizerAppid, m);
       if (!before) throw new AuthorizerNotFoundError(authorizerAppid, componentAppid);
@@ -269,7 +315,8 @@ export class AuthorizerService implements OnModuleInit {
     if (!tenant || current === null || current === tenant.tenantId) {
       return { tenantId: tenant?.tenantId ?? current, outcome: 'ok' as const };
     }
-    if (this.options.authorizer.tenantConflictPolicy === 'move') return { tenantId: tenant.tenantId, outcome: 'ok' as const };
+    if (this.options.authorizer.tenantConflictPolicy === 'move')
+      return { tenantId: tenant.tenantId, outcome: 'ok' as const };
     return { tenantId: current, outcome: 'tenant_conflict' as const };
   }
 
@@ -280,7 +327,11 @@ export class AuthorizerService implements OnModuleInit {
   }
 
   /** The refresh token is lost: stop refreshing and tell the app. */
-  async markNeedsReauth(componentAppid: string, authorizerAppid: string, cause: ChangeCause): Promise<void> {
+  async markNeedsReauth(
+    componentAppid: string,
+    authorizerAppid: string,
+    cause: ChangeCause,
+  ): Promise<void> {
     const record = await this.setStatus(componentAppid, authorizerAppid, 'needs_reauth', cause);
     if (record) this.events.emit('needs_reauth', { record, cause });
   }
@@ -295,7 +346,9 @@ export class AuthorizerService implements OnModuleInit {
     return this.repo.transaction(async (m) => {
       const before = await this.repo.find(componentAppid, authorizerAppid, m);
       if (!before) {
-        this.logger.warn(`${status} for unknown account ${authorizerAppid} of ${componentAppid}; nothing to change`);
+        this.logger.warn(
+          `${status} for unknown account ${authorizerAppid} of ${componentAppid}; nothing to change`,
+        );
         return null;
       }
       if (before.status === status) return null;
@@ -323,11 +376,18 @@ export class AuthorizerService implements OnModuleInit {
   }
 
   /** Fetches api_get_authorizer_info and stores the profile (and granted permissions). */
-  async refreshProfile(componentAppid: string, authorizerAppid: string): Promise<AuthorizerProfile> {
-    const answer = await this.componentTokens.post(componentAppid, '/cgi-bin/component/api_get_authorizer_info', {
-      component_appid: componentAppid,
-      authorizer_appid: authorizerAppid,
-    });
+  async refreshProfile(
+    componentAppid: string,
+    authorizerAppid: string,
+  ): Promise<AuthorizerProfile> {
+    const answer = await this.componentTokens.post(
+      componentAppid,
+      '/cgi-bin/component/api_get_authorizer_info',
+      {
+        component_appid: componentAppid,
+        authorizer_appid: authorizerAppid,
+      },
+    );
     const profile = parseProfile(answer);
     await this.repo.saveProfile(componentAppid, authorizerAppid, profile, this.clock.now());
     return profile;
@@ -346,7 +406,10 @@ export class AuthorizerService implements OnModuleInit {
   }
 
   /** Looks up the account's refresh token in api_get_authorizer_list (61023 recovery). */
-  async recoverRefreshToken(componentAppid: string, authorizerAppid: string): Promise<string | null> {
+  async recoverRefreshToken(
+    componentAppid: string,
+    authorizerAppid: string,
+  ): Promise<string | null> {
     for await (const item of this.authorizerList(componentAppid)) {
       if (item.authorizer_appid === authorizerAppid) return item.refresh_token || null;
     }
@@ -357,7 +420,9 @@ export class AuthorizerService implements OnModuleInit {
    * api_get_authorizer_list sync: recovers refresh tokens and registers accounts the database
    * does not know (after a restore, say). Returns what it changed.
    */
-  async syncAuthorizerList(componentAppid: string): Promise<{ seen: number; created: number; recovered: number }> {
+  async syncAuthorizerList(
+    componentAppid: string,
+  ): Promise<{ seen: number; created: number; recovered: number }> {
     let seen = 0;
     let created = 0;
     let recovered = 0;
@@ -369,13 +434,18 @@ export class AuthorizerService implements OnModuleInit {
       const changed = await this.repo.transaction(async (m) => {
         const before = await this.repo.find(componentAppid, item.authorizer_appid, m);
         if (before?.status === 'revoked') return null;
-        const stored = before ? await this.tokens.find(componentAppid, item.authorizer_appid) : null;
-        const current = stored?.refreshTokenCiphertext ? this.box.open(stored.refreshTokenCiphertext) : null;
+        const stored = before
+          ? await this.tokens.find(componentAppid, item.authorizer_appid)
+          : null;
+        const current = stored?.refreshTokenCiphertext
+          ? this.box.open(stored.refreshTokenCiphertext)
+          : null;
         if (before && current === refreshToken && before.status === 'authorized') return null;
         const after: AuthorizerRecord = {
           ...(before ?? blankRecord(componentAppid, item.authorizer_appid)),
           status: 'authorized',
-          authorizedAt: before?.authorizedAt ?? (item.auth_time ? new Date(item.auth_time * 1000) : now),
+          authorizedAt:
+            before?.authorizedAt ?? (item.auth_time ? new Date(item.auth_time * 1000) : now),
           updatedAt: now,
         };
         await this.repo.save(m, after);
@@ -383,7 +453,12 @@ export class AuthorizerService implements OnModuleInit {
           m,
           componentAppid,
           item.authorizer_appid,
-          { accessTokenCiphertext: null, refreshTokenCiphertext: this.box.seal(refreshToken), expiresAt: null, nextRefreshAt: now },
+          {
+            accessTokenCiphertext: null,
+            refreshTokenCiphertext: this.box.seal(refreshToken),
+            expiresAt: null,
+            nextRefreshAt: now,
+          },
           now,
         );
         await this.repo.appendHistory(m, {
@@ -401,24 +476,39 @@ export class AuthorizerService implements OnModuleInit {
       if (changed === 'created') created++;
       if (changed === 'recovered') recovered++;
       if (changed === 'created') {
-        await this.jobs.enqueue(PROFILE_JOB, componentAppid, `${item.authorizer_appid}:${now.getTime()}`, {
-          authorizerAppid: item.authorizer_appid,
-        });
+        await this.jobs.enqueue(
+          PROFILE_JOB,
+          componentAppid,
+          `${item.authorizer_appid}:${now.getTime()}`,
+          {
+            authorizerAppid: item.authorizer_appid,
+          },
+        );
       }
     }
-    this.logger.log(`authorizer list sync of ${componentAppid}: ${seen} seen, ${created} new, ${recovered} recovered`);
+    this.logger.log(
+      `authorizer list sync of ${componentAppid}: ${seen} seen, ${created} new, ${recovered} recovered`,
+    );
     return { seen, created, recovered };
   }
 
   private async *authorizerList(componentAppid: string) {
     const count = 500;
     for (let offset = 0; ; offset += count) {
-      const page = await this.componentTokens.post(componentAppid, '/cgi-bin/component/api_get_authorizer_list', {
-        component_appid: componentAppid,
-        offset,
-        count,
-      });
-      const list = (page.list ?? []) as { authorizer_appid: string; refresh_token?: string; auth_time?: number }[];
+      const page = await this.componentTokens.post(
+        componentAppid,
+        '/cgi-bin/component/api_get_authorizer_list',
+        {
+          component_appid: componentAppid,
+          offset,
+          count,
+        },
+      );
+      const list = (page.list ?? []) as {
+        authorizer_appid: string;
+        refresh_token?: string;
+        auth_time?: number;
+      }[];
       yield* list;
       if (list.length < count || offset + count >= Number(page.total_count ?? 0)) return;
     }

@@ -14,7 +14,11 @@ describe('planNextRefresh', () => {
   });
 
   it('spreads tokens minted together', () => {
-    const times = new Set(Array.from({ length: 50 }, () => planNextRefresh(now, 7200, 1200, 600).nextRefreshAt.getTime()));
+    const times = new Set(
+      Array.from({ length: 50 }, () =>
+        planNextRefresh(now, 7200, 1200, 600).nextRefreshAt.getTime(),
+      ),
+    );
     expect(times.size).toBeGreaterThan(40);
   });
 

@@ -52,7 +52,9 @@ export class WechatApiClient {
         if (!retryable || attempt === this.options.attempts) throw error;
         lastError = error;
         const pause = this.options.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-        this.logger.warn(`${endpoint} failed (${error.message}); attempt ${attempt + 1} in ${Math.round(pause)} ms`);
+        this.logger.warn(
+          `${endpoint} failed (${error.message}); attempt ${attempt + 1} in ${Math.round(pause)} ms`,
+        );
         await sleep(pause);
       }
     }
@@ -76,7 +78,8 @@ export class WechatApiClient {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (cause) {
-      const reason = cause instanceof Error && cause.name === 'TimeoutError' ? 'timed out' : 'unreachable';
+      const reason =
+        cause instanceof Error && cause.name === 'TimeoutError' ? 'timed out' : 'unreachable';
       throw new WechatUnavailableError(endpoint, reason, { cause });
     }
     const text = await response.text().catch(() => '');

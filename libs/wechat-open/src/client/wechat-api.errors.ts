@@ -16,10 +16,14 @@ export class WechatApiError extends WechatOpenError {
     readonly errcode: number,
     readonly errmsg: string,
   ) {
-    super(`WECHAT_${errcode < 0 ? 'M' : ''}${Math.abs(errcode)}`, `${endpoint}: ${errcode} ${errmsg}`, {
-      endpoint,
-      errcode,
-    });
+    super(
+      `WECHAT_${errcode < 0 ? 'M' : ''}${Math.abs(errcode)}`,
+      `${endpoint}: ${errcode} ${errmsg}`,
+      {
+        endpoint,
+        errcode,
+      },
+    );
   }
 
   get tokenInvalid(): boolean {

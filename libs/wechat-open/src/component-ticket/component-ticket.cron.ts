@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { ComponentRegistry } from '../core/component-registry.js';
@@ -25,7 +31,11 @@ export class ComponentTicketCron implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     if (!this.options.schedulers) return;
-    const job = CronJob.from({ cronTime: this.options.componentCron, onTick: () => this.tick(), start: true });
+    const job = CronJob.from({
+      cronTime: this.options.componentCron,
+      onTick: () => this.tick(),
+      start: true,
+    });
     this.scheduler.addCronJob(JOB, job);
     this.tick();
   }

@@ -9,7 +9,12 @@ import { VerifyTicketService } from './verify-ticket.service.js';
 /** The root of the chain: verify tickets and the component access token. */
 @Module({
   imports: [TypeOrmModule.forFeature([VerifyTicketEntity, ComponentTokenEntity])],
-  providers: [ComponentTicketRepository, VerifyTicketService, ComponentTokenService, ComponentTicketCron],
+  providers: [
+    ComponentTicketRepository,
+    VerifyTicketService,
+    ComponentTokenService,
+    ComponentTicketCron,
+  ],
   exports: [ComponentTokenService, VerifyTicketService],
 })
 export class ComponentTicketModule {}

@@ -45,7 +45,7 @@ export class ComponentTicketRepository {
     createTime: Date,
     receivedAt: Date,
   ): Promise<boolean> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<unknown>(
       `INSERT INTO component_verify_ticket (component_appid, ticket_ciphertext, create_time, received_at)
        VALUES ($1, $2, $3, $4)
        ON CONFLICT (component_appid) DO UPDATE
@@ -60,14 +60,20 @@ export class ComponentTicketRepository {
   }
 
   async findTicket(componentAppid: string): Promise<StoredTicket | null> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<
+      { ticket_ciphertext: string; create_time: Date; received_at: Date }[]
+    >(
       `SELECT ticket_ciphertext, create_time, received_at FROM component_verify_ticket
         WHERE component_appid = $1 AND ticket_ciphertext IS NOT NULL`,
       [componentAppid],
-    )) as { ticket_ciphertext: string; create_time: Date; received_at: Date }[];
+    );
     const r = rows[0];
     return r
-      ? { ticketCiphertext: r.ticket_ciphertext, createTime: r.create_time, receivedAt: r.received_at }
+      ? {
+          ticketCiphertext: r.ticket_ciphertext,
+          createTime: r.create_time,
+          receivedAt: r.received_at,
+        }
       : null;
   }
 
@@ -76,7 +82,7 @@ export class ComponentTicketRepository {
    * instances) per `minInterval`.
    */
   async claimPushRequest(componentAppid: string, now: Date, notBefore: Date): Promise<boolean> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<unknown>(
       `INSERT INTO component_verify_ticket (component_appid, push_requested_at) VALUES ($1, $2)
        ON CONFLICT (component_appid) DO UPDATE SET push_requested_at = $2
          WHERE component_verify_ticket.push_requested_at IS NULL
@@ -88,11 +94,11 @@ export class ComponentTicketRepository {
   }
 
   async findToken(componentAppid: string): Promise<StoredComponentToken | null> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<TokenRow[]>(
       `SELECT token_ciphertext, version, expires_at, refreshed_at FROM component_token
         WHERE component_appid = $1`,
       [componentAppid],
-    )) as TokenRow[];
+    );
     return rows[0] ? toToken(rows[0]) : null;
   }
 
@@ -106,7 +112,7 @@ export class ComponentTicketRepository {
     now: Date,
     until: Date,
   ): Promise<StoredComponentToken | null> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<unknown>(
       `INSERT INTO component_token (component_appid, lease_owner, lease_until) VALUES ($1, $2, $4)
        ON CONFLICT (component_appid) DO UPDATE SET lease_owner = $2, lease_until = $4
          WHERE component_token.lease_until IS NULL OR component_token.lease_until < $3
@@ -134,7 +140,7 @@ export class ComponentTicketRepository {
     expiresAt: Date,
     now: Date,
   ): Promise<number | null> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<unknown>(
       `UPDATE component_token
           SET token_ciphertext = $3, expires_at = $4, refreshed_at = $5, refreshed_by = $2,
               version = version + 1, lease_owner = NULL, lease_until = NULL
@@ -148,7 +154,7 @@ export class ComponentTicketRepository {
 
   /** Marks the token expired only if it is still `version` (compare-and-swap after a 40001). */
   async expireVersion(componentAppid: string, version: number, now: Date): Promise<boolean> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<unknown>(
       `UPDATE component_token SET expires_at = $3
         WHERE component_appid = $1 AND version = $2 AND token_ciphertext IS NOT NULL
         RETURNING version`,

@@ -8,7 +8,10 @@ import { SecretBox } from '../core/secret-box.js';
 import { SingleFlight } from '../core/single-flight.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
-import { ComponentTokenUnavailableError, VerifyTicketMissingError } from './component-ticket.errors.js';
+import {
+  ComponentTokenUnavailableError,
+  VerifyTicketMissingError,
+} from './component-ticket.errors.js';
 import { ComponentTicketRepository } from './component-ticket.repository.js';
 import { VerifyTicketService } from './verify-ticket.service.js';
 
@@ -62,13 +65,18 @@ export class ComponentTokenService {
    * Runs `call` with the token; if WeChat says the token is invalid (40001/40014/42001), expires
    * it only if it is still the stored one, gets the next, and retries once.
    */
-  async withComponentToken<T>(componentAppid: string, call: (token: string) => Promise<T>): Promise<T> {
+  async withComponentToken<T>(
+    componentAppid: string,
+    call: (token: string) => Promise<T>,
+  ): Promise<T> {
     const first = await this.current(componentAppid);
     try {
       return await call(first.token);
     } catch (error) {
       if (!isTokenInvalid(error)) throw error;
-      this.logger.warn(`component token v${first.version} of ${componentAppid} rejected (${error.errcode}); refreshing`);
+      this.logger.warn(
+        `component token v${first.version} of ${componentAppid} rejected (${error.errcode}); refreshing`,
+      );
       await this.invalidate(componentAppid, first.version);
       const second = await this.current(componentAppid);
       return call(second.token);
@@ -122,7 +130,11 @@ export class ComponentTokenService {
     this.registry.config(componentAppid);
     const cached = this.memory.get(componentAppid);
     const now = this.clock.nowMs();
-    if (cached && cached.expiresAt - this.minRemainingMs > now && now - cached.checkedAt < MEMORY_TTL_MS) {
+    if (
+      cached &&
+      cached.expiresAt - this.minRemainingMs > now &&
+      now - cached.checkedAt < MEMORY_TTL_MS
+    ) {
       return cached;
     }
     return this.flights.run(componentAppid, () => this.load(componentAppid));
@@ -139,7 +151,12 @@ export class ComponentTokenService {
       if (leased) {
         if (leased.tokenCiphertext && leased.expiresAt && this.usable(leased.expiresAt.getTime())) {
           await this.repo.releaseLease(componentAppid, this.options.instanceId);
-          return this.remember(componentAppid, leased.tokenCiphertext, leased.version, leased.expiresAt);
+          return this.remember(
+            componentAppid,
+            leased.tokenCiphertext,
+            leased.version,
+            leased.expiresAt,
+          );
         }
         return this.mintUnderLease(componentAppid);
       }
@@ -164,12 +181,22 @@ export class ComponentTokenService {
       const { token, expiresInSec } = await this.mint(componentAppid);
       const expiresAt = new Date(this.clock.nowMs() + expiresInSec * 1000);
       const sealed = this.box.seal(token);
-      const version = await this.repo.saveToken(componentAppid, owner, sealed, expiresAt, this.clock.now());
+      const version = await this.repo.saveToken(
+        componentAppid,
+        owner,
+        sealed,
+        expiresAt,
+        this.clock.now(),
+      );
       if (version === null) {
-        this.logger.warn(`lost the minting lease for ${componentAppid}; the token is used but not stored`);
+        this.logger.warn(
+          `lost the minting lease for ${componentAppid}; the token is used but not stored`,
+        );
         return { token, version: -1, expiresAt: expiresAt.getTime(), checkedAt: 0 };
       }
-      this.logger.log(`minted component token v${version} for ${componentAppid}, expires ${expiresAt.toISOString()}`);
+      this.logger.log(
+        `minted component token v${version} for ${componentAppid}, expires ${expiresAt.toISOString()}`,
+      );
       return this.remember(componentAppid, sealed, version, expiresAt);
     } catch (error) {
       await this.repo.releaseLease(componentAppid, owner);
@@ -210,7 +237,12 @@ export class ComponentTokenService {
     }
   }
 
-  private remember(componentAppid: string, sealed: string, version: number, expiresAt: Date): CachedToken {
+  private remember(
+    componentAppid: string,
+    sealed: string,
+    version: number,
+    expiresAt: Date,
+  ): CachedToken {
     const entry: CachedToken = {
       token: this.box.open(sealed),
       version,

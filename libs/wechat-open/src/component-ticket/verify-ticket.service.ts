@@ -45,7 +45,9 @@ export class VerifyTicketService implements OnModuleInit {
         this.clock.now(),
       );
       if (!stored) {
-        this.logger.warn(`ignored a verify ticket older than the stored one for ${event.componentAppid}`);
+        this.logger.warn(
+          `ignored a verify ticket older than the stored one for ${event.componentAppid}`,
+        );
       }
     });
   }

@@ -14,7 +14,10 @@ export class UnknownComponentError extends WechatOpenError {
 /** The configured components and their message crypto, by appid. */
 @Injectable()
 export class ComponentRegistry {
-  private readonly byAppid = new Map<string, { config: ComponentConfig; crypto: WechatMessageCrypto }>();
+  private readonly byAppid = new Map<
+    string,
+    { config: ComponentConfig; crypto: WechatMessageCrypto }
+  >();
 
   constructor(@Inject(WECHAT_OPEN_OPTIONS) options: ResolvedWechatOpenOptions) {
     for (const config of options.components) {

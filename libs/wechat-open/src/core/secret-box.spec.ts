@@ -24,7 +24,9 @@ describe('SecretBox', () => {
     const box = new SecretBox([k1]);
     const sealed = box.seal('abc');
     const tampered = sealed.slice(0, -4) + (sealed.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-    expect(() => box.open(tampered)).toThrow(expect.objectContaining({ code: 'SECRET_BOX_UNREADABLE' }));
+    expect(() => box.open(tampered)).toThrow(
+      expect.objectContaining({ code: 'SECRET_BOX_UNREADABLE' }),
+    );
     expect(() => new SecretBox([k2]).open(sealed)).toThrow(
       expect.objectContaining({ code: 'SECRET_BOX_UNREADABLE' }),
     );

@@ -22,7 +22,9 @@ export class SecretBox {
     if (keys.length === 0) throw new WechatOpenError('SECRET_BOX_NO_KEY', 'no data key configured');
     for (const k of keys) {
       if (k.key.length !== 32) {
-        throw new WechatOpenError('SECRET_BOX_BAD_KEY', 'a data key must be 32 bytes', { kid: k.kid });
+        throw new WechatOpenError('SECRET_BOX_BAD_KEY', 'a data key must be 32 bytes', {
+          kid: k.kid,
+        });
       }
     }
     this.byKid = new Map(keys.map((k) => [k.kid, k.key]));
@@ -41,7 +43,11 @@ export class SecretBox {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(kid));
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    const body = Buffer.concat([
+      cipher.update(plaintext, 'utf8'),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ]);
     return `${FORMAT}:${kid}:${iv.toString('base64')}:${body.toString('base64')}`;
   }
 
@@ -49,16 +55,26 @@ export class SecretBox {
     const [format, kid, ivText, bodyText] = sealed.split(':');
     const key = this.byKid.get(kid);
     if (format !== FORMAT || !key || !ivText || !bodyText) {
-      throw new WechatOpenError('SECRET_BOX_UNREADABLE', 'stored secret cannot be decrypted', { kid });
+      throw new WechatOpenError('SECRET_BOX_UNREADABLE', 'stored secret cannot be decrypted', {
+        kid,
+      });
     }
     const body = Buffer.from(bodyText, 'base64');
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(ivText, 'base64'));
       decipher.setAAD(Buffer.from(kid));
       decipher.setAuthTag(body.subarray(body.length - 16));
-      return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(body.subarray(0, body.length - 16)),
+        decipher.final(),
+      ]).toString('utf8');
     } catch (cause) {
-      throw new WechatOpenError('SECRET_BOX_UNREADABLE', 'stored secret failed authentication', { kid }, { cause });
+      throw new WechatOpenError(
+        'SECRET_BOX_UNREADABLE',
+        'stored secret failed authentication',
+        { kid },
+        { cause },
+      );
     }
   }
 }

@@ -63,7 +63,11 @@ export class WechatOpenCoreModule {
   ): DynamicModule {
     return {
       module: WechatOpenCoreModule,
-      imports: [...imports, ScheduleModule.forRoot(), TypeOrmModule.forFeature([EventLogEntity, JobEntity])],
+      imports: [
+        ...imports,
+        ScheduleModule.forRoot(),
+        TypeOrmModule.forFeature([EventLogEntity, JobEntity]),
+      ],
       providers: [optionsProvider, ...extraProviders, ...shared],
       exports: shared,
     };

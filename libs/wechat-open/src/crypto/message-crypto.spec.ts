@@ -137,7 +137,10 @@ describe('failures carry stable codes', () => {
   const good = v.msgSignature_derived_for_timestamp_1409304348_nonce_xxxxxx!;
 
   it('CRYPTO_BAD_SIGNATURE for a wrong msg_signature or a tampered body', () => {
-    expectCode(() => crypto.open({ ...q, msgSignature: '0'.repeat(40) }, v.encrypt), 'CRYPTO_BAD_SIGNATURE');
+    expectCode(
+      () => crypto.open({ ...q, msgSignature: '0'.repeat(40) }, v.encrypt),
+      'CRYPTO_BAD_SIGNATURE',
+    );
     const tampered = `${v.encrypt.slice(0, 10)}A${v.encrypt.slice(11)}`;
     expectCode(() => crypto.open({ ...q, msgSignature: good }, tampered), 'CRYPTO_BAD_SIGNATURE');
   });
@@ -167,7 +170,10 @@ describe('failures carry stable codes', () => {
   it('CRYPTO_BAD_KEY for a key of the wrong length or alphabet', () => {
     expectCode(() => decodeEncodingAesKey('abc'), 'CRYPTO_BAD_KEY');
     expectCode(() => decodeEncodingAesKey(`${'a'.repeat(42)}!`), 'CRYPTO_BAD_KEY');
-    expectCode(() => new WechatMessageCrypto({ ...opts, encodingAesKey: 'a'.repeat(44) }), 'CRYPTO_BAD_KEY');
+    expectCode(
+      () => new WechatMessageCrypto({ ...opts, encodingAesKey: 'a'.repeat(44) }),
+      'CRYPTO_BAD_KEY',
+    );
   });
 
   it('CRYPTO_BAD_LAYOUT for a ciphertext that is not whole AES blocks', () => {

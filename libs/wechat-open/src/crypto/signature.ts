@@ -2,11 +2,18 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** sha1 of the parts sorted in code-unit order and joined with no separator (§3.4), lowercase hex. */
 export function sortedSha1(parts: readonly string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex');
 }
 
 /** The body signature WeChat sends as `msg_signature`. */
-export function msgSignature(token: string, timestamp: string, nonce: string, encrypt: string): string {
+export function msgSignature(
+  token: string,
+  timestamp: string,
+  nonce: string,
+  encrypt: string,
+): string {
   return sortedSha1([token, timestamp, nonce, encrypt]);
 }
 

@@ -19,7 +19,8 @@ export class WechatCryptoError extends WechatOpenError {
   }
 }
 
-export type XmlErrorCode = 'XML_MALFORMED' | 'XML_FORBIDDEN' | 'XML_MISSING_FIELD' | 'XML_TOO_LARGE';
+export type XmlErrorCode =
+  'XML_MALFORMED' | 'XML_FORBIDDEN' | 'XML_MISSING_FIELD' | 'XML_TOO_LARGE';
 
 /** An XML body was not a well-formed, entity-free WeChat document. */
 export class WechatXmlError extends WechatOpenError {

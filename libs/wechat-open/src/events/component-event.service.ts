@@ -35,7 +35,11 @@ export class ComponentEventService {
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
 
-  async receive(componentAppid: string, query: EnvelopeQuery, body: string): Promise<ReceivedEvent> {
+  async receive(
+    componentAppid: string,
+    query: EnvelopeQuery,
+    body: string,
+  ): Promise<ReceivedEvent> {
     const crypto = this.registry.crypto(componentAppid);
     const envelope = parseWechatXml(body, this.options.maxXmlBytes);
     const { message } = crypto.open(query, requireField(envelope, 'Encrypt'));
@@ -52,9 +56,14 @@ export class ComponentEventService {
     const firstDelivery = await this.log.appendOnce({
       componentAppid,
       infoType,
-      authorizerAppid: optionalField(fields, 'AuthorizerAppid') ?? optionalField(fields, 'appid') ?? null,
+      authorizerAppid:
+        optionalField(fields, 'AuthorizerAppid') ?? optionalField(fields, 'appid') ?? null,
       createTime,
-      dedupeKey: createHash('sha256').update(componentAppid).update('\n').update(message).digest('hex'),
+      dedupeKey: createHash('sha256')
+        .update(componentAppid)
+        .update('\n')
+        .update(message)
+        .digest('hex'),
       payload: redactFields(fields),
       receivedAt: this.clock.now(),
     });

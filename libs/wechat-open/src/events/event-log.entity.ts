@@ -6,7 +6,8 @@ export class EventLogEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
   @Column({ name: 'component_appid', type: 'text' }) componentAppid!: string;
   @Column({ name: 'info_type', type: 'text' }) infoType!: string;
-  @Column({ name: 'authorizer_appid', type: 'text', nullable: true }) authorizerAppid!: string | null;
+  @Column({ name: 'authorizer_appid', type: 'text', nullable: true }) authorizerAppid!:
+    string | null;
   @Column({ name: 'create_time', type: 'timestamptz' }) createTime!: Date;
   @Column({ name: 'dedupe_key', type: 'text', unique: true }) dedupeKey!: string;
   @Column({ type: 'jsonb' }) payload!: Record<string, unknown>;

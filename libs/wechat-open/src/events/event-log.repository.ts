@@ -18,7 +18,7 @@ export class EventLogRepository {
 
   /** Appends the event; returns false when the same push was already stored (a WeChat retry). */
   async appendOnce(row: NewEventLogRow): Promise<boolean> {
-    const inserted = (await this.db.query(
+    const inserted = await this.db.query<unknown[]>(
       `INSERT INTO wechat_event_log
          (component_appid, info_type, authorizer_appid, create_time, dedupe_key, payload, received_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -33,7 +33,7 @@ export class EventLogRepository {
         JSON.stringify(row.payload),
         row.receivedAt,
       ],
-    )) as unknown[];
+    );
     return inserted.length === 1;
   }
 }

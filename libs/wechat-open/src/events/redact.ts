@@ -9,7 +9,10 @@ const SECRET_FIELDS = new Set(
 
 export function redactFields(fields: XmlFields): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(fields).map(([k, v]) => [k, SECRET_FIELDS.has(k.toLowerCase()) ? '[redacted]' : redactValue(v)]),
+    Object.entries(fields).map(([k, v]) => [
+      k,
+      SECRET_FIELDS.has(k.toLowerCase()) ? '[redacted]' : redactValue(v),
+    ]),
   );
 }
 

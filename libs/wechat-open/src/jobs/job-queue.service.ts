@@ -60,7 +60,12 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   /** Stores a job (once per dedupe key) and starts it soon. Returns whether it was new. */
-  async enqueue(kind: string, componentAppid: string, dedupeKey: string, payload: unknown): Promise<boolean> {
+  async enqueue(
+    kind: string,
+    componentAppid: string,
+    dedupeKey: string,
+    payload: unknown,
+  ): Promise<boolean> {
     const created = await this.jobs.enqueue({
       kind,
       componentAppid,
@@ -107,7 +112,10 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
 
   onApplicationBootstrap(): void {
     if (!this.options.schedulers) return;
-    this.scheduler.addInterval('wechat-open:jobs', setInterval(() => this.kick(), POLL_MS));
+    this.scheduler.addInterval(
+      'wechat-open:jobs',
+      setInterval(() => this.kick(), POLL_MS),
+    );
     this.kick();
   }
 
@@ -130,12 +138,16 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     } catch (error) {
       const reason = describe(error);
       if (error instanceof PermanentJobError || job.attempts >= MAX_ATTEMPTS) {
-        this.logger.error(`job ${job.kind} #${job.id} failed for good after ${job.attempts} attempt(s): ${reason}`);
+        this.logger.error(
+          `job ${job.kind} #${job.id} failed for good after ${job.attempts} attempt(s): ${reason}`,
+        );
         await this.jobs.markFailed(job.id, owner, this.clock.now(), reason);
         return;
       }
       const pause = Math.min(1000 * 2 ** (job.attempts - 1), MAX_BACKOFF_MS);
-      this.logger.warn(`job ${job.kind} #${job.id} attempt ${job.attempts} failed (${reason}); retry in ${pause} ms`);
+      this.logger.warn(
+        `job ${job.kind} #${job.id} attempt ${job.attempts} failed (${reason}); retry in ${pause} ms`,
+      );
       await this.jobs.retryLater(job.id, owner, new Date(this.clock.nowMs() + pause), reason);
     }
   }

@@ -27,12 +27,12 @@ export class JobRepository {
 
   /** Stores the job unless one with the same dedupe key exists; returns whether it was new. */
   async enqueue(job: NewJob): Promise<boolean> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<unknown[]>(
       `INSERT INTO wechat_job (kind, component_appid, dedupe_key, payload_ciphertext, next_attempt_at, created_at)
        VALUES ($1, $2, $3, $4, $5, $5)
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
       [job.kind, job.componentAppid, job.dedupeKey, job.payloadCiphertext, job.runAt],
-    )) as unknown[];
+    );
     return rows.length === 1;
   }
 
@@ -41,7 +41,7 @@ export class JobRepository {
    * instances claim side by side; a lease that runs out (its instance died) makes a job due again.
    */
   async claimDue(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<JobRow[]> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<unknown>(
       `UPDATE wechat_job j
           SET lease_owner = $1, lease_until = $3, attempts = j.attempts + 1
         WHERE j.id IN (
@@ -53,7 +53,7 @@ export class JobRepository {
            FOR UPDATE SKIP LOCKED)
         RETURNING j.id, j.kind, j.component_appid, j.dedupe_key, j.payload_ciphertext, j.attempts`,
       [owner, now, leaseUntil, limit],
-    )) as unknown;
+    );
     return returnedRows(rows).map((r) => ({
       id: String(r.id),
       kind: String(r.kind),

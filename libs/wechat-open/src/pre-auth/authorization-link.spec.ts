@@ -18,7 +18,13 @@ describe('buildAuthorizationLink', () => {
   });
 
   it('adds biz_appid and category_id_list with | separators (encoded)', () => {
-    const url = buildAuthorizationLink({ ...base, kind: 'pc', authType: 1, bizAppid: 'wxabc', categoryIdList: [1, 2, 3] });
+    const url = buildAuthorizationLink({
+      ...base,
+      kind: 'pc',
+      authType: 1,
+      bizAppid: 'wxabc',
+      categoryIdList: [1, 2, 3],
+    });
     expect(url.endsWith('&auth_type=1&biz_appid=wxabc&category_id_list=1%7C2%7C3')).toBe(true);
     expect(new URL(url).searchParams.get('category_id_list')).toBe('1|2|3');
   });
@@ -41,9 +47,12 @@ describe('buildAuthorizationLink', () => {
 
   it('uses the configured hosts (the sandbox)', () => {
     expect(
-      buildAuthorizationLink({ ...base, kind: 'pc', authType: 1, mpBaseUrl: 'http://127.0.0.1:8081/' }).startsWith(
-        'http://127.0.0.1:8081/cgi-bin/componentloginpage?',
-      ),
+      buildAuthorizationLink({
+        ...base,
+        kind: 'pc',
+        authType: 1,
+        mpBaseUrl: 'http://127.0.0.1:8081/',
+      }).startsWith('http://127.0.0.1:8081/cgi-bin/componentloginpage?'),
     ).toBe(true);
   });
 });

@@ -37,7 +37,8 @@ export function buildAuthorizationLink(input: AuthorizationLinkInput): string {
     ['auth_type', String(input.authType)],
   );
   if (input.bizAppid) params.push(['biz_appid', input.bizAppid]);
-  if (input.categoryIdList?.length) params.push(['category_id_list', input.categoryIdList.join('|')]);
+  if (input.categoryIdList?.length)
+    params.push(['category_id_list', input.categoryIdList.join('|')]);
   const query = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   if (input.kind === 'pc') {
     return `${trim(input.mpBaseUrl ?? 'https://mp.weixin.qq.com')}/cgi-bin/componentloginpage?${query}`;

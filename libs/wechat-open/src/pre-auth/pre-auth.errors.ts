@@ -10,7 +10,11 @@ export type PreAuthErrorCode =
 
 /** A pre-authorization request that cannot go on; nothing was changed. */
 export class PreAuthError extends WechatOpenError {
-  constructor(override readonly code: PreAuthErrorCode, message: string, meta: WechatOpenError['meta'] = {}) {
+  constructor(
+    override readonly code: PreAuthErrorCode,
+    message: string,
+    meta: WechatOpenError['meta'] = {},
+  ) {
     super(code, message, meta);
   }
 }

@@ -45,22 +45,38 @@ const toSession = (r: Row): PreAuthSession => ({
 export class PreAuthRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async create(s: Omit<PreAuthSession, 'openedAt' | 'consumedAt' | 'authorizerAppid' | 'outcome'>): Promise<void> {
+  async create(
+    s: Omit<PreAuthSession, 'openedAt' | 'consumedAt' | 'authorizerAppid' | 'outcome'>,
+  ): Promise<void> {
     await this.db.query(
       `INSERT INTO pre_auth_session (id, component_appid, tenant_id, link_kind, auth_type, biz_appid, category_id_list,
                                      return_url, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [s.id, s.componentAppid, s.tenantId, s.linkKind, s.authType, s.bizAppid, s.categoryIdList, s.returnUrl, s.createdAt, s.expiresAt],
+      [
+        s.id,
+        s.componentAppid,
+        s.tenantId,
+        s.linkKind,
+        s.authType,
+        s.bizAppid,
+        s.categoryIdList,
+        s.returnUrl,
+        s.createdAt,
+        s.expiresAt,
+      ],
     );
   }
 
   async find(id: string): Promise<PreAuthSession | null> {
-    const rows = (await this.db.query(`SELECT * FROM pre_auth_session WHERE id = $1`, [id])) as Row[];
+    const rows = await this.db.query<Row[]>(`SELECT * FROM pre_auth_session WHERE id = $1`, [id]);
     return rows[0] ? toSession(rows[0]) : null;
   }
 
   async findByPreAuthCodeHash(hash: string): Promise<PreAuthSession | null> {
-    const rows = (await this.db.query(`SELECT * FROM pre_auth_session WHERE pre_auth_code_hash = $1`, [hash])) as Row[];
+    const rows = await this.db.query<Row[]>(
+      `SELECT * FROM pre_auth_session WHERE pre_auth_code_hash = $1`,
+      [hash],
+    );
     return rows[0] ? toSession(rows[0]) : null;
   }
 
@@ -72,8 +88,13 @@ export class PreAuthRepository {
   }
 
   /** Consumes the session once; false when it was already consumed. */
-  async consume(id: string, now: Date, authorizerAppid: string | null, outcome: string): Promise<boolean> {
-    const rows = await this.db.query(
+  async consume(
+    id: string,
+    now: Date,
+    authorizerAppid: string | null,
+    outcome: string,
+  ): Promise<boolean> {
+    const rows = await this.db.query<unknown>(
       `UPDATE pre_auth_session SET consumed_at = $2, authorizer_appid = $3, outcome = $4
         WHERE id = $1 AND consumed_at IS NULL RETURNING id`,
       [id, now, authorizerAppid, outcome],

@@ -7,7 +7,13 @@ import { Clock } from '../core/clock.js';
 import { ComponentRegistry } from '../core/component-registry.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
-import { AUTH_TYPES, AuthType, AuthorizationLinkInput, buildAuthorizationLink, LinkKind } from './authorization-link.js';
+import {
+  AUTH_TYPES,
+  AuthType,
+  AuthorizationLinkInput,
+  buildAuthorizationLink,
+  LinkKind,
+} from './authorization-link.js';
 import { PreAuthError } from './pre-auth.errors.js';
 import { PreAuthRepository, PreAuthSession } from './pre-auth.repository.js';
 
@@ -74,9 +80,13 @@ export class PreAuthService implements OnModuleInit {
     const base = this.publicBaseUrl();
     const kind = input.kind ?? 'pc';
     const authType = input.authType ?? 3;
-    if (!['pc', 'mobile'].includes(kind)) throw new PreAuthError('INVALID_LINK_OPTIONS', 'kind must be pc or mobile');
+    if (!['pc', 'mobile'].includes(kind))
+      throw new PreAuthError('INVALID_LINK_OPTIONS', 'kind must be pc or mobile');
     if (!(AUTH_TYPES as readonly number[]).includes(authType)) {
-      throw new PreAuthError('INVALID_LINK_OPTIONS', `auth_type must be one of ${AUTH_TYPES.join(', ')}`);
+      throw new PreAuthError(
+        'INVALID_LINK_OPTIONS',
+        `auth_type must be one of ${AUTH_TYPES.join(', ')}`,
+      );
     }
     if (input.bizAppid !== undefined && !APPID.test(input.bizAppid)) {
       throw new PreAuthError('INVALID_LINK_OPTIONS', 'biz_appid is not an appid');
@@ -108,11 +118,20 @@ export class PreAuthService implements OnModuleInit {
   }
 
   /** A fresh pre_auth_code (single use) from api_create_preauthcode. */
-  async createPreAuthCode(componentAppid: string): Promise<{ preAuthCode: string; expiresInSec: number }> {
-    const answer = await this.componentTokens.post(componentAppid, '/cgi-bin/component/api_create_preauthcode', {
-      component_appid: componentAppid,
-    });
-    return { preAuthCode: String(answer.pre_auth_code), expiresInSec: Number(answer.expires_in ?? 1800) };
+  async createPreAuthCode(
+    componentAppid: string,
+  ): Promise<{ preAuthCode: string; expiresInSec: number }> {
+    const answer = await this.componentTokens.post(
+      componentAppid,
+      '/cgi-bin/component/api_create_preauthcode',
+      {
+        component_appid: componentAppid,
+      },
+    );
+    return {
+      preAuthCode: String(answer.pre_auth_code),
+      expiresInSec: Number(answer.expires_in ?? 1800),
+    };
   }
 
   /** Builds a raw authorization link on the configured WeChat hosts (pure). */
@@ -121,7 +140,10 @@ export class PreAuthService implements OnModuleInit {
   }
 
   /** The entry page's work: mint a pre_auth_code for the session and build WeChat's URL. */
-  async open(componentAppid: string, sessionId: string): Promise<{ authorizationUrl: string; session: PreAuthSession }> {
+  async open(
+    componentAppid: string,
+    sessionId: string,
+  ): Promise<{ authorizationUrl: string; session: PreAuthSession }> {
     const session = await this.usableSession(componentAppid, sessionId);
     const { preAuthCode } = await this.createPreAuthCode(componentAppid);
     await this.repo.markOpened(session.id, sha256(preAuthCode), this.clock.now());
@@ -141,7 +163,11 @@ export class PreAuthService implements OnModuleInit {
    * The landing redirect: redeem the auth_code (or find the push's redemption), bind the account
    * to the session's tenant, consume the session, and say where to send the browser.
    */
-  async land(componentAppid: string, sessionId: string, authCode: string | undefined): Promise<LandingResult> {
+  async land(
+    componentAppid: string,
+    sessionId: string,
+    authCode: string | undefined,
+  ): Promise<LandingResult> {
     const session = await this.usableSession(componentAppid, sessionId);
     if (!authCode) {
       await this.repo.consume(session.id, this.clock.now(), null, 'AUTHORIZATION_CANCELLED');
@@ -158,18 +184,35 @@ export class PreAuthService implements OnModuleInit {
       await this.repo.consume(session.id, this.clock.now(), null, error.code);
       return this.back(session, { status: 'error', error: error.code });
     }
-    const outcome = result.outcome === 'ok' ? 'ok' : new TenantConflictError(result.authorizerAppid, result.tenantId ?? '', session.tenantId).code;
+    const outcome =
+      result.outcome === 'ok'
+        ? 'ok'
+        : new TenantConflictError(result.authorizerAppid, result.tenantId ?? '', session.tenantId)
+            .code;
     if (!(await this.repo.consume(session.id, this.clock.now(), result.authorizerAppid, outcome))) {
-      throw new PreAuthError('PRE_AUTH_SESSION_USED', 'this authorization session was already used');
+      throw new PreAuthError(
+        'PRE_AUTH_SESSION_USED',
+        'this authorization session was already used',
+      );
     }
-    this.logger.log(`session ${session.id.slice(0, 6)}… of tenant ${session.tenantId}: ${result.authorizerAppid} ${outcome}`);
+    this.logger.log(
+      `session ${session.id.slice(0, 6)}… of tenant ${session.tenantId}: ${result.authorizerAppid} ${outcome}`,
+    );
     return outcome === 'ok'
       ? this.back(session, { status: 'authorized', authorizerAppid: result.authorizerAppid })
-      : this.back(session, { status: 'error', error: outcome, authorizerAppid: result.authorizerAppid });
+      : this.back(session, {
+          status: 'error',
+          error: outcome,
+          authorizerAppid: result.authorizerAppid,
+        });
   }
 
   /** Redeems a code for callers that built raw links themselves. */
-  redeemAuthCode(componentAppid: string, authCode: string, tenantId?: string): Promise<RedeemResult> {
+  redeemAuthCode(
+    componentAppid: string,
+    authCode: string,
+    tenantId?: string,
+  ): Promise<RedeemResult> {
     return this.authorizers.redeem(componentAppid, authCode, {
       cause: 'api',
       tenant: tenantId ? { tenantId } : undefined,
@@ -186,7 +229,11 @@ export class PreAuthService implements OnModuleInit {
     if (!session || session.componentAppid !== componentAppid) {
       throw new PreAuthError('PRE_AUTH_SESSION_NOT_FOUND', 'no such authorization session');
     }
-    if (session.consumedAt) throw new PreAuthError('PRE_AUTH_SESSION_USED', 'this authorization session was already used');
+    if (session.consumedAt)
+      throw new PreAuthError(
+        'PRE_AUTH_SESSION_USED',
+        'this authorization session was already used',
+      );
     if (session.expiresAt.getTime() <= this.clock.nowMs()) {
       throw new PreAuthError('PRE_AUTH_SESSION_EXPIRED', 'this authorization session has expired');
     }
@@ -207,7 +254,8 @@ export class PreAuthService implements OnModuleInit {
 
   private publicBaseUrl(): string {
     const base = this.options.preAuth.publicBaseUrl;
-    if (!base) throw new PreAuthError('PRE_AUTH_NOT_CONFIGURED', 'preAuth.publicBaseUrl is not configured');
+    if (!base)
+      throw new PreAuthError('PRE_AUTH_NOT_CONFIGURED', 'preAuth.publicBaseUrl is not configured');
     return base;
   }
 
@@ -228,8 +276,16 @@ export class PreAuthService implements OnModuleInit {
     ];
     const ok = allowed.some((prefix) => {
       const p = new URL(prefix);
-      return p.origin === url.origin && url.pathname.startsWith(p.pathname) && !url.username && !url.password;
+      return (
+        p.origin === url.origin &&
+        url.pathname.startsWith(p.pathname) &&
+        !url.username &&
+        !url.password
+      );
     });
-    if (!ok) throw new PreAuthError('INVALID_RETURN_URL', 'returnUrl is not on the tenant\'s allow-list', { tenantId });
+    if (!ok)
+      throw new PreAuthError('INVALID_RETURN_URL', "returnUrl is not on the tenant's allow-list", {
+        tenantId,
+      });
   }
 }

@@ -51,7 +51,9 @@ export function parseWechatXml(body: string, maxBytes = DEFAULT_MAX_XML_BYTES): 
 export function requireField(fields: XmlFields, name: string): string {
   const value = fields[name];
   if (typeof value !== 'string' || value.length === 0) {
-    throw new WechatXmlError('XML_MISSING_FIELD', `XML field <${name}> is missing`, { field: name });
+    throw new WechatXmlError('XML_MISSING_FIELD', `XML field <${name}> is missing`, {
+      field: name,
+    });
   }
   return value;
 }
@@ -69,7 +71,7 @@ const builder = new XMLBuilder({ cdataPropName: '__cdata', suppressEmptyNode: fa
  * as child elements.
  */
 export function buildWechatXml(fields: Record<string, unknown>): string {
-  return builder.build({ xml: wrap(fields) }) as string;
+  return builder.build({ xml: wrap(fields) });
 }
 
 function wrap(value: unknown): unknown {
