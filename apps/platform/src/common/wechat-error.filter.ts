@@ -43,11 +43,12 @@ export class WechatErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    // Routes may have set text/plain (the event URL answers `success`); errors are always JSON.
+    const send = (status: number, body: unknown) =>
+      void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
-      void reply
-        .status(exception.getStatus())
-        .send(typeof body === 'string' ? { message: body } : body);
+      send(exception.getStatus(), typeof body === 'string' ? { message: body } : body);
       return;
     }
     if (exception instanceof WechatOpenError) {
@@ -55,12 +56,12 @@ export class WechatErrorFilter implements ExceptionFilter {
       const log =
         status >= 500 ? this.logger.error.bind(this.logger) : this.logger.warn.bind(this.logger);
       log(`${exception.code}: ${exception.message} ${JSON.stringify(exception.meta)}`);
-      void reply.status(status).send({ error: exception.code, message: exception.message });
+      send(status, { error: exception.code, message: exception.message });
       return;
     }
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );
-    void reply.status(500).send({ error: 'INTERNAL', message: 'internal error' });
+    send(500, { error: 'INTERNAL', message: 'internal error' });
   }
 }
