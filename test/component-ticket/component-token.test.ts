@@ -27,7 +27,8 @@ describe('component access token', () => {
 
   it('is refreshed before expiry, cycle after cycle, and never presented expired', async () => {
     stack = await startStack({
-      sandboxSettings: { componentTokenTtlSec: 4, tokenGraceSec: 0 },
+      // WeChat keeps a replaced token valid a few minutes; here a second, far shorter than the life.
+      sandboxSettings: { componentTokenTtlSec: 4, tokenGraceSec: 1 },
       platform: { componentTokenRefreshMarginSec: 2, minTokenRemainingSec: 1 },
     });
     const preAuth = stack.platform.get(PreAuthService);

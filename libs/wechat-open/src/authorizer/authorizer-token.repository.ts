@@ -133,7 +133,7 @@ export class AuthorizerTokenRepository {
     return returnedRows(rows).map(toClaimed);
   }
 
-  /** Claims one token for an on-demand refresh, unless another instance holds its lease. */
+  /** Claims one token for an on-demand refresh, unless its lease is held (by anyone, this instance included). */
   async claimOne(
     componentAppid: string,
     authorizerAppid: string,
@@ -144,7 +144,7 @@ export class AuthorizerTokenRepository {
     const rows = await this.db.query<unknown>(
       `UPDATE authorizer_token SET lease_owner = $3, lease_until = $5
         WHERE component_appid = $1 AND authorizer_appid = $2 AND refresh_token_ciphertext IS NOT NULL
-          AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $3)
+          AND (lease_until IS NULL OR lease_until < $4)
         RETURNING component_appid, authorizer_appid, refresh_token_ciphertext, version, failure_count`,
       [componentAppid, authorizerAppid, owner, now, leaseUntil],
     );

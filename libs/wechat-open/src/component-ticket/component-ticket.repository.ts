@@ -103,7 +103,8 @@ export class ComponentTicketRepository {
   }
 
   /**
-   * Takes the minting lease unless another live instance holds it. Returns the row as it stands
+   * Takes the minting lease unless it is held, by another instance or by another task of this
+   * one (the cron and a request must not both mint: the second token would supersede the first). Returns the row as it stands
    * under the lease (someone may have minted since the caller last looked), or null.
    */
   async tryLeaseToken(
@@ -116,7 +117,6 @@ export class ComponentTicketRepository {
       `INSERT INTO component_token (component_appid, lease_owner, lease_until) VALUES ($1, $2, $4)
        ON CONFLICT (component_appid) DO UPDATE SET lease_owner = $2, lease_until = $4
          WHERE component_token.lease_until IS NULL OR component_token.lease_until < $3
-            OR component_token.lease_owner = $2
        RETURNING token_ciphertext, version, expires_at, refreshed_at`,
       [componentAppid, owner, now, until],
     );
