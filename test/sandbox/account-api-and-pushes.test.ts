@@ -178,7 +178,7 @@ describe('sandbox account APIs and pushes', () => {
       const result = await sandbox.ok('POST', `/components/${COMPONENT.appid}/push-ticket`);
       expect(result).toMatchObject({ delivered: false, attempts: 2, outcome: 'failed' });
       const { pushes, pushTotals } = await sandbox.counters();
-      expect(pushes.at(-1).lastError).toMatch(/timeout/);
+      expect(pushes.at(-1)?.lastError).toMatch(/timeout/);
       expect(pushTotals.component_verify_ticket).toMatchObject({ delivered: 1, failed: 1 });
     });
 
@@ -202,7 +202,7 @@ describe('sandbox account APIs and pushes', () => {
       });
       receiver.answer = (push) => {
         if (push.fields.Content === 'silent') return { body: '' };
-        const reply = `<xml><ToUserName><![CDATA[${String(push.fields.FromUserName)}]]></ToUserName><Content><![CDATA[${String(push.fields.Content)}_callback]]></Content></xml>`;
+        const reply = `<xml><ToUserName><![CDATA[${push.fields.FromUserName as string}]]></ToUserName><Content><![CDATA[${push.fields.Content as string}_callback]]></Content></xml>`;
         return { body: crypto.seal(reply, { timestamp: '1700000000', nonce: '12345' }).xml };
       };
       const result = await sandbox.ok(

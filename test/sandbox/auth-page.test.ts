@@ -62,6 +62,7 @@ describe('sandbox authorization pages', () => {
   });
 
   const preAuthCode = async (): Promise<string> =>
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-return
     (
       await sandbox.api(
         '/cgi-bin/component/api_create_preauthcode',

@@ -3,11 +3,16 @@ import { AddressInfo } from 'node:net';
 import { parseWechatXml, WechatMessageCrypto, XmlFields } from '@app/wechat-open';
 import {
   SandboxAccountInput,
+  SandboxCountersSnapshot,
   SandboxComponentConfig,
   SandboxHandle,
   SandboxSettings,
   startSandbox,
 } from '@app/sandbox';
+
+/** Loosely typed JSON answers: tests assert on their shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
 
 export const COMPONENT: SandboxComponentConfig = {
   appid: 'wxcomponent0000001',
@@ -67,17 +72,17 @@ export class PushReceiver {
       encodingAesKey: component.encodingAesKey,
       appid: component.appid,
     });
-    let receiver: PushReceiver | undefined;
+    const holder: { receiver?: PushReceiver } = {};
     const server = createServer((req, res) => {
-      void receiver!.handle(req).then(({ status, body }) => {
+      void holder.receiver!.handle(req).then(({ status, body }) => {
         res.writeHead(status, { 'content-type': 'text/plain' });
         res.end(body);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    receiver = new PushReceiver(server, `http://127.0.0.1:${port}`, crypto);
-    return receiver;
+    holder.receiver = new PushReceiver(server, `http://127.0.0.1:${port}`, crypto);
+    return holder.receiver;
   }
 
   private async handle(req: IncomingMessage): Promise<{ status: number; body: string }> {
@@ -168,11 +173,7 @@ export class SandboxClient {
   }
 
   /** A WeChat API call; returns the JSON body (errors are HTTP 200 too). */
-  async api(
-    path: string,
-    body?: unknown,
-    query: Record<string, string> = {},
-  ): Promise<Record<string, any>> {
+  async api(path: string, body?: unknown, query: Record<string, string> = {}): Promise<Json> {
     const url = new URL(path, this.url);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const response = await fetch(url, {
@@ -181,7 +182,7 @@ export class SandboxClient {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     if (response.status !== 200) throw new Error(`HTTP ${response.status} for ${path}`);
-    return (await response.json()) as Record<string, any>;
+    return (await response.json()) as Json;
   }
 
   /** A control API call; returns status and JSON. */
@@ -189,7 +190,7 @@ export class SandboxClient {
     method: string,
     path: string,
     body?: unknown,
-  ): Promise<{ status: number; body: any }> {
+  ): Promise<{ status: number; body: Json }> {
     const response = await fetch(`${this.url}/sandbox${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -199,10 +200,10 @@ export class SandboxClient {
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
 
-  async ok(method: string, path: string, body?: unknown): Promise<any> {
+  async ok<T = Json>(method: string, path: string, body?: unknown): Promise<T> {
     const { status, body: json } = await this.control(method, path, body);
     if (status >= 300) throw new Error(`${method} ${path}: HTTP ${status} ${JSON.stringify(json)}`);
-    return json;
+    return json as T;
   }
 
   /** Pushes a ticket and mints a component_access_token with it. */
@@ -213,10 +214,9 @@ export class SandboxClient {
       component_appsecret: component.secret,
       component_verify_ticket: ticket,
     });
-    if (typeof answer.component_access_token !== 'string') {
-      throw new Error(`no token: ${JSON.stringify(answer)}`);
-    }
-    return answer.component_access_token;
+    const token: unknown = answer.component_access_token;
+    if (typeof token !== 'string') throw new Error(`no token: ${JSON.stringify(answer)}`);
+    return token;
   }
 
   /** Authorizes through the control API and exchanges the code: the account's tokens. */
@@ -242,8 +242,8 @@ export class SandboxClient {
     };
   }
 
-  counters(): Promise<any> {
-    return this.ok('GET', '/counters');
+  counters(): Promise<SandboxCountersSnapshot> {
+    return this.ok<SandboxCountersSnapshot>('GET', '/counters');
   }
 
   close(): Promise<void> {

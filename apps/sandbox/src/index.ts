@@ -18,4 +18,6 @@ export type {
   PushKind,
   PushOutcome,
   PushRecord,
+  SandboxCountersSnapshot,
+  TokenKind,
 } from './state/sandbox-counters.service.js';

@@ -48,6 +48,18 @@ export interface PushRecord {
   finishedAt?: string;
 }
 
+/** GET /sandbox/counters. */
+export interface SandboxCountersSnapshot {
+  calls: Record<string, number>;
+  callsByAccount: Record<string, Record<string, number>>;
+  tokensIssued: Partial<Record<TokenKind, number>>;
+  errcodes: Record<string, number>;
+  errcodesByEndpoint: Record<string, Record<string, number>>;
+  invalidTokensPresented: InvalidTokenPresented[];
+  pushes: PushRecord[];
+  pushTotals: Partial<Record<PushKind, Record<PushOutcome, number>>>;
+}
+
 const MAX_INVALID = 1000;
 const MAX_PUSHES = 200;
 
@@ -118,7 +130,7 @@ export class SandboxCounters {
     totals[record.outcome] += 1;
   }
 
-  snapshot() {
+  snapshot(): SandboxCountersSnapshot {
     return {
       calls: Object.fromEntries(this.calls),
       callsByAccount: Object.fromEntries(
