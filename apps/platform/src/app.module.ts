@@ -70,6 +70,7 @@ export class AppModule {
             // LISTEN needs a connection of its own: not on the single-connection embedded database.
             notifications: endpoints.poolSize > 1,
           },
+          jsapi: config.jsapi,
         }),
         TerminusModule,
       ],

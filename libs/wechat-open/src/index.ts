@@ -15,17 +15,42 @@ export { WechatEventBus, ComponentEvent } from './events/event-bus.js';
 export { JobQueue, PermanentJobError } from './jobs/job-queue.service.js';
 export * from './component-ticket/component-ticket.module.js';
 export * from './component-ticket/component-ticket.errors.js';
-export { ComponentTokenService, ComponentTokenStatus } from './component-ticket/component-token.service.js';
-export { VerifyTicketService, VerifyTicketStatus } from './component-ticket/verify-ticket.service.js';
+export {
+  ComponentTokenService,
+  ComponentTokenStatus,
+} from './component-ticket/component-token.service.js';
+export {
+  VerifyTicketService,
+  VerifyTicketStatus,
+} from './component-ticket/verify-ticket.service.js';
 export * from './authorizer/authorizer.module.js';
 export * from './authorizer/authorizer.errors.js';
 export * from './authorizer/authorizer.types.js';
 export { AuthorizerEvents, AuthorizerEventMap } from './authorizer/authorizer.events.js';
 export { AuthorizerService, RedeemContext, RedeemResult } from './authorizer/authorizer.service.js';
 export { AuthorizerTokenService, RefreshResult } from './authorizer/authorizer-token.service.js';
-export { AuthorizerRefreshScheduler, SweepResult } from './authorizer/authorizer-refresh.scheduler.js';
+export {
+  AuthorizerRefreshScheduler,
+  SweepResult,
+} from './authorizer/authorizer-refresh.scheduler.js';
 export * from './pre-auth/pre-auth.module.js';
 export * from './pre-auth/pre-auth.errors.js';
 export * from './pre-auth/authorization-link.js';
-export { PreAuthService, CreateSessionInput, CreatedSession, LandingResult } from './pre-auth/pre-auth.service.js';
+export {
+  PreAuthService,
+  CreateSessionInput,
+  CreatedSession,
+  LandingResult,
+} from './pre-auth/pre-auth.service.js';
 export { PreAuthSession } from './pre-auth/pre-auth.repository.js';
+export * from './jsapi/jsapi.module.js';
+export * from './jsapi/jsapi.errors.js';
+export { JsApiTicketType } from './jsapi/jsapi-ticket.entity.js';
+export { JsSdkConfig } from './jsapi/jsapi.policy.js';
+export {
+  JsApiService,
+  CardExtInput,
+  CardExtResult,
+  ChooseCardConfig,
+  JsApiTicketStatus,
+} from './jsapi/jsapi.service.js';

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import { AuthorizerModule } from './authorizer/authorizer.module.js';
+import { JsApiModule } from './jsapi/jsapi.module.js';
 import { PreAuthModule } from './pre-auth/pre-auth.module.js';
 import { ComponentTicketModule } from './component-ticket/component-ticket.module.js';
 import { WECHAT_OPEN_RAW_OPTIONS, WechatOpenCoreModule } from './core/wechat-open-core.module.js';
@@ -18,7 +19,7 @@ export interface WechatOpenModuleAsyncOptions extends Pick<ModuleMetadata, 'impo
   isGlobal?: boolean;
 }
 
-const FEATURES = [ComponentTicketModule, AuthorizerModule, PreAuthModule];
+const FEATURES = [ComponentTicketModule, AuthorizerModule, PreAuthModule, JsApiModule];
 
 /**
  * The library: `WechatOpenModule.forRoot(options)` or `.forRootAsync({ useFactory, inject })`.
@@ -26,18 +27,31 @@ const FEATURES = [ComponentTicketModule, AuthorizerModule, PreAuthModule];
  */
 @Module({})
 export class WechatOpenModule {
-  static forRoot(options: WechatOpenModuleOptions, extras: { isGlobal?: boolean } = {}): DynamicModule {
-    return this.build({ provide: WECHAT_OPEN_RAW_OPTIONS, useValue: options }, [], [], extras.isGlobal);
+  static forRoot(
+    options: WechatOpenModuleOptions,
+    extras: { isGlobal?: boolean } = {},
+  ): DynamicModule {
+    return this.build(
+      { provide: WECHAT_OPEN_RAW_OPTIONS, useValue: options },
+      [],
+      [],
+      extras.isGlobal,
+    );
   }
 
   static forRootAsync(async: WechatOpenModuleAsyncOptions): DynamicModule {
     const extra: Provider[] = [];
     let provider: Provider;
     if (async.useFactory) {
-      provider = { provide: WECHAT_OPEN_RAW_OPTIONS, useFactory: async.useFactory, inject: async.inject ?? [] };
+      provider = {
+        provide: WECHAT_OPEN_RAW_OPTIONS,
+        useFactory: async.useFactory,
+        inject: async.inject ?? [],
+      };
     } else {
       const cls = async.useClass ?? async.useExisting;
-      if (!cls) throw new Error('WechatOpenModule.forRootAsync needs useFactory, useClass or useExisting');
+      if (!cls)
+        throw new Error('WechatOpenModule.forRootAsync needs useFactory, useClass or useExisting');
       if (async.useClass) extra.push(async.useClass);
       provider = {
         provide: WECHAT_OPEN_RAW_OPTIONS,

@@ -56,6 +56,28 @@ export interface PreAuthOptions {
   returnUrlAllowList?: Record<string, string[]>;
 }
 
+/** Options of the JsApi module (JS-SDK tickets and signatures). */
+export interface JsApiOptions {
+  /**
+   * Refresh a ticket this long before it expires (scaled down to a quarter of the lifetime for
+   * short-lived tickets). Default 600 s.
+   */
+  refreshMarginSec?: number;
+  /**
+   * Keep a ticket fresh only while it was used within this window; an idle ticket lapses and is
+   * fetched again on its next use (the getticket quota is small). Default 86400 s.
+   */
+  keepWarmSec?: number;
+  /** Cron expression (with seconds) of the keep-warm sweep. Default every 30 s. */
+  cron?: string;
+  /**
+   * Hostnames allowed in JS-SDK page URLs, per authorizer appid (`*` for every account; an
+   * account's own entry replaces `*`). An account with no entry (and no `*`) may sign any URL.
+   * Default: none configured.
+   */
+  allowedDomains?: Record<string, string[]>;
+}
+
 /** Options of WechatOpenModule. The library never reads process.env: the app passes these in. */
 export interface WechatOpenModuleOptions {
   /** The components this service acts for. At least one. */
@@ -82,6 +104,7 @@ export interface WechatOpenModuleOptions {
   schedulers?: boolean;
   authorizer?: AuthorizerOptions;
   preAuth?: PreAuthOptions;
+  jsapi?: JsApiOptions;
   /** Time source; tests pass a controllable one. Default the system clock. */
   clock?: Clock;
   /** How this instance names itself in leases and logs. Default hostname:pid:random. */
@@ -89,10 +112,15 @@ export interface WechatOpenModuleOptions {
 }
 
 export type ResolvedWechatOpenOptions = Required<
-  Omit<WechatOpenModuleOptions, 'api' | 'authPages' | 'authorizer' | 'preAuth'>
+  Omit<WechatOpenModuleOptions, 'api' | 'authPages' | 'authorizer' | 'preAuth' | 'jsapi'>
 > & {
-  preAuth: { publicBaseUrl: string | null; sessionTtlSec: number; returnUrlAllowList: Record<string, string[]> };
+  preAuth: {
+    publicBaseUrl: string | null;
+    sessionTtlSec: number;
+    returnUrlAllowList: Record<string, string[]>;
+  };
   authorizer: Required<AuthorizerOptions>;
+  jsapi: Required<JsApiOptions>;
   api: WechatApiClientOptions;
   authPages: { mpBaseUrl: string; openBaseUrl: string };
 };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { AuthorizerOptions, ComponentConfig, DataKey, SecretBox } from '@app/wechat-open';
+import { AuthorizerOptions, ComponentConfig, DataKey, JsApiOptions, SecretBox } from '@app/wechat-open';
 import { Environment } from './environment.js';
 
 /** Everything the platform needs, resolved from the environment once. */
@@ -27,6 +27,8 @@ export interface PlatformConfig {
   /** Return URL prefixes per tenant id (`*` = any tenant). */
   returnUrlAllowList: Record<string, string[]>;
   authorizer: AuthorizerOptions;
+  /** JS-SDK ticket options; unset = the library's defaults. */
+  jsapi?: JsApiOptions;
   /** Tests shorten the safety margin to run with tokens that live seconds. */
   minTokenRemainingSec?: number;
   instanceId?: string;

@@ -58,6 +58,12 @@ export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechat
       syncOnStartup: false,
       ...options.authorizer,
     },
+    jsapi: {
+      refreshMarginSec: options.jsapi?.refreshMarginSec ?? 600,
+      keepWarmSec: options.jsapi?.keepWarmSec ?? 86_400,
+      cron: options.jsapi?.cron ?? '*/30 * * * * *',
+      allowedDomains: options.jsapi?.allowedDomains ?? {},
+    },
     componentTokenRefreshMarginSec: options.componentTokenRefreshMarginSec ?? 900,
     minTokenRemainingSec: options.minTokenRemainingSec ?? 60,
     componentCron: options.componentCron ?? '*/30 * * * * *',

@@ -1,0 +1,22 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** Which ticket: `jsapi` for wx.config, `wx_card` (卡券 api_ticket) for card signatures. */
+export type JsApiTicketType = 'jsapi' | 'wx_card';
+
+/** One JS-SDK ticket of an authorized account, with the lease of whoever is fetching the next. */
+@Entity('jsapi_ticket')
+export class JsApiTicketEntity {
+  @PrimaryColumn({ name: 'component_appid', type: 'text' }) componentAppid!: string;
+  @PrimaryColumn({ name: 'authorizer_appid', type: 'text' }) authorizerAppid!: string;
+  @PrimaryColumn({ name: 'ticket_type', type: 'text' }) ticketType!: JsApiTicketType;
+  /** SecretBox-sealed ticket. */
+  @Column({ name: 'ticket_ciphertext', type: 'text', nullable: true }) ticketCiphertext!:
+    string | null;
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true }) expiresAt!: Date | null;
+  @Column({ name: 'refreshed_at', type: 'timestamptz', nullable: true }) refreshedAt!: Date | null;
+  /** Last hand-out (written at most about once a minute): idle tickets are not kept warm. */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true }) lastUsedAt!: Date | null;
+  @Column({ name: 'lease_owner', type: 'text', nullable: true }) leaseOwner!: string | null;
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil!: Date | null;
+  @Column({ type: 'bigint', default: 0 }) version!: string;
+}

@@ -1,0 +1,203 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuthorizerStatus } from '../authorizer/authorizer.types.js';
+import { returnedRows } from '../core/sql.js';
+import { JsApiTicketType } from './jsapi-ticket.entity.js';
+
+export interface TicketKey {
+  componentAppid: string;
+  authorizerAppid: string;
+  ticketType: JsApiTicketType;
+}
+
+export interface StoredJsApiTicket extends TicketKey {
+  ticketCiphertext: string | null;
+  expiresAt: Date | null;
+  refreshedAt: Date | null;
+  lastUsedAt: Date | null;
+  version: number;
+}
+
+/** A ticket row read together with its account's status (null: no such account). */
+export interface TicketLookup {
+  accountStatus: AuthorizerStatus | null;
+  ticket: StoredJsApiTicket | null;
+}
+
+interface Row {
+  component_appid: string;
+  authorizer_appid: string;
+  ticket_type: JsApiTicketType;
+  ticket_ciphertext: string | null;
+  expires_at: Date | null;
+  refreshed_at: Date | null;
+  last_used_at: Date | null;
+  version: string;
+}
+
+const COLUMNS = `component_appid, authorizer_appid, ticket_type, ticket_ciphertext, expires_at, refreshed_at,
+  last_used_at, version`;
+
+const toTicket = (r: Row): StoredJsApiTicket => ({
+  componentAppid: r.component_appid,
+  authorizerAppid: r.authorizer_appid,
+  ticketType: r.ticket_type,
+  ticketCiphertext: r.ticket_ciphertext,
+  expiresAt: r.expires_at,
+  refreshedAt: r.refreshed_at,
+  lastUsedAt: r.last_used_at,
+  version: Number(r.version),
+});
+
+/** jsapi_ticket: the tickets, their fetch leases and their last use. */
+@Injectable()
+export class JsApiTicketRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Every component the account is registered with, and its status there. */
+  async findAccounts(
+    authorizerAppid: string,
+  ): Promise<{ componentAppid: string; status: AuthorizerStatus }[]> {
+    const rows = await this.db.query<{ component_appid: string; status: AuthorizerStatus }[]>(
+      `SELECT component_appid, status FROM authorizer WHERE authorizer_appid = $1`,
+      [authorizerAppid],
+    );
+    return rows.map((r) => ({ componentAppid: r.component_appid, status: r.status }));
+  }
+
+  /** The ticket and the account's status in one round trip, so a revocation is seen at once. */
+  async find(key: TicketKey): Promise<TicketLookup> {
+    const rows = await this.db.query<(Row & { account_status: AuthorizerStatus })[]>(
+      `SELECT a.status AS account_status, t.component_appid, t.authorizer_appid, t.ticket_type, t.ticket_ciphertext,
+              t.expires_at, t.refreshed_at, t.last_used_at, t.version
+         FROM authorizer a
+         LEFT JOIN jsapi_ticket t
+           ON t.component_appid = a.component_appid AND t.authorizer_appid = a.authorizer_appid AND t.ticket_type = $3
+        WHERE a.component_appid = $1 AND a.authorizer_appid = $2`,
+      [key.componentAppid, key.authorizerAppid, key.ticketType],
+    );
+    const r = rows[0];
+    if (!r) return { accountStatus: null, ticket: null };
+    return { accountStatus: r.account_status, ticket: r.component_appid ? toTicket(r) : null };
+  }
+
+  /**
+   * Takes the fetch lease unless it is held, by another instance or by another task of this one
+   * (the sweep and a request must not both fetch: each getticket spends quota). Returns the row as it stands
+   * under the lease (someone may have fetched since the caller looked), or null.
+   */
+  async tryLease(
+    key: TicketKey,
+    owner: string,
+    now: Date,
+    until: Date,
+  ): Promise<StoredJsApiTicket | null> {
+    const rows = await this.db.query<unknown>(
+      `INSERT INTO jsapi_ticket (component_appid, authorizer_appid, ticket_type, lease_owner, lease_until)
+       VALUES ($1, $2, $3, $4, $6)
+       ON CONFLICT (component_appid, authorizer_appid, ticket_type) DO UPDATE SET lease_owner = $4, lease_until = $6
+         WHERE jsapi_ticket.lease_until IS NULL OR jsapi_ticket.lease_until < $5
+       RETURNING ${COLUMNS}`,
+      [key.componentAppid, key.authorizerAppid, key.ticketType, owner, now, until],
+    );
+    const r = returnedRows<Row>(rows)[0];
+    return r ? toTicket(r) : null;
+  }
+
+  async releaseLease(key: TicketKey, owner: string): Promise<void> {
+    await this.db.query<unknown>(
+      `UPDATE jsapi_ticket SET lease_owner = NULL, lease_until = NULL
+        WHERE component_appid = $1 AND authorizer_appid = $2 AND ticket_type = $3 AND lease_owner = $4`,
+      [key.componentAppid, key.authorizerAppid, key.ticketType, owner],
+    );
+  }
+
+  /**
+   * Stores a new ticket if `owner` still holds the lease; returns its version, or null.
+   * `usedAt` is set when the fetch served a caller, and left alone by keep-warm refreshes.
+   */
+  async save(
+    key: TicketKey,
+    owner: string,
+    ticketCiphertext: string,
+    expiresAt: Date,
+    now: Date,
+    usedAt: Date | null,
+  ): Promise<number | null> {
+    const rows = await this.db.query<unknown>(
+      `UPDATE jsapi_ticket
+          SET ticket_ciphertext = $5, expires_at = $6, refreshed_at = $7, last_used_at = COALESCE($8, last_used_at),
+              version = version + 1, lease_owner = NULL, lease_until = NULL
+        WHERE component_appid = $1 AND authorizer_appid = $2 AND ticket_type = $3 AND lease_owner = $4
+        RETURNING version`,
+      [
+        key.componentAppid,
+        key.authorizerAppid,
+        key.ticketType,
+        owner,
+        ticketCiphertext,
+        expiresAt,
+        now,
+        usedAt,
+      ],
+    );
+    const r = returnedRows<{ version: string }>(rows)[0];
+    return r ? Number(r.version) : null;
+  }
+
+  /** Records a use (callers throttle this; it never moves last_used_at backwards). */
+  async touch(key: TicketKey, at: Date): Promise<void> {
+    await this.db.query<unknown>(
+      `UPDATE jsapi_ticket SET last_used_at = $4
+        WHERE component_appid = $1 AND authorizer_appid = $2 AND ticket_type = $3
+          AND (last_used_at IS NULL OR last_used_at < $4)`,
+      [key.componentAppid, key.authorizerAppid, key.ticketType, at],
+    );
+  }
+
+  /**
+   * Claims up to `limit` tickets of authorized accounts that are within their refresh margin
+   * (the configured one, scaled down to a quarter of short lifetimes) and were used since
+   * `usedSince`. `horizon` (now + the configured margin) bounds the index scan; SKIP LOCKED and
+   * the lease let several instances sweep side by side.
+   */
+  async claimDue(
+    owner: string,
+    now: Date,
+    leaseUntil: Date,
+    horizon: Date,
+    marginSec: number,
+    usedSince: Date,
+    limit: number,
+  ): Promise<StoredJsApiTicket[]> {
+    const rows = await this.db.query<unknown>(
+      `UPDATE jsapi_ticket t SET lease_owner = $1, lease_until = $3
+         FROM (SELECT j.component_appid, j.authorizer_appid, j.ticket_type FROM jsapi_ticket j
+                WHERE j.ticket_ciphertext IS NOT NULL AND j.expires_at <= $4
+                  AND j.expires_at - LEAST(make_interval(secs => $5::double precision),
+                                           (j.expires_at - COALESCE(j.refreshed_at, j.expires_at)) * 0.25) <= $2
+                  AND j.last_used_at >= $6
+                  AND (j.lease_until IS NULL OR j.lease_until < $2)
+                  AND EXISTS (SELECT 1 FROM authorizer a
+                               WHERE a.component_appid = j.component_appid AND a.authorizer_appid = j.authorizer_appid
+                                 AND a.status = 'authorized')
+                ORDER BY j.expires_at LIMIT $7 FOR UPDATE OF j SKIP LOCKED) due
+        WHERE t.component_appid = due.component_appid AND t.authorizer_appid = due.authorizer_appid
+          AND t.ticket_type = due.ticket_type
+        RETURNING t.component_appid, t.authorizer_appid, t.ticket_type, t.ticket_ciphertext, t.expires_at,
+                  t.refreshed_at, t.last_used_at, t.version`,
+      [owner, now, leaseUntil, horizon, marginSec, usedSince, limit],
+    );
+    return returnedRows<Row>(rows).map(toTicket);
+  }
+
+  /** Erases every ticket of the account (after a revocation). Returns how many there were. */
+  async deleteForAuthorizer(componentAppid: string, authorizerAppid: string): Promise<number> {
+    const rows = await this.db.query<unknown>(
+      `DELETE FROM jsapi_ticket WHERE component_appid = $1 AND authorizer_appid = $2 RETURNING ticket_type`,
+      [componentAppid, authorizerAppid],
+    );
+    return returnedRows(rows).length;
+  }
+}
