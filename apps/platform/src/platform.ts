@@ -53,12 +53,14 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   try {
     let databaseUrl = config.database.url;
     let poolSize = config.database.poolSize;
+    let embedded: EmbeddedPostgres | undefined;
     if (databaseUrl) {
       log.log(`database: PostgreSQL at ${redactUrl(databaseUrl)}`);
     } else {
-      const embedded = new EmbeddedPostgres({ dataDir: config.database.embeddedDir });
-      databaseUrl = await embedded.start();
-      stops.push(() => embedded.stop());
+      const db = new EmbeddedPostgres({ dataDir: config.database.embeddedDir });
+      embedded = db;
+      databaseUrl = await db.start();
+      stops.push(() => db.stop());
       poolSize = 1;
       log.log(
         `database: embedded PostgreSQL (PGlite) in ${config.database.embeddedDir}; ` +
@@ -70,6 +72,8 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     } else {
       log.warn('SKIP_MIGRATIONS is set: not migrating');
     }
+
+    await embedded?.waitUntilFree();
 
     let wechat = config.wechat;
     let sandboxUrl: string | undefined;

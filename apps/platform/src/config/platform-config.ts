@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { AuthorizerOptions, ComponentConfig, DataKey, JsApiOptions, SecretBox } from '@app/wechat-open';
+import {
+  AuthorizerOptions,
+  ComponentConfig,
+  DataKey,
+  JsApiOptions,
+  SecretBox,
+} from '@app/wechat-open';
 import { Environment } from './environment.js';
 
 /** Everything the platform needs, resolved from the environment once. */
@@ -39,12 +45,15 @@ export const DEMO_COMPONENT: ComponentConfig = {
   appid: 'wx00000000demo0001',
   secret: 'demo-component-secret',
   token: 'demotoken',
-  encodingAesKey: 'DemoKeyDemoKeyDemoKeyDemoKeyDemoKeyDemoKey',
+  encodingAesKey: 'DemoKeyDemoKeyDemoKeyDemoKeyDemoKeyDemoKeyD',
 };
 
 const DEV_KEY_FILE = './.data/data-encryption.key';
 
-export function toPlatformConfig(env: Environment, warn: (message: string) => void): PlatformConfig {
+export function toPlatformConfig(
+  env: Environment,
+  warn: (message: string) => void,
+): PlatformConfig {
   const sandboxed = env.WECHAT_API_BASE_URL === undefined;
   const components = env.WECHAT_COMPONENTS
     ? parseComponents(env.WECHAT_COMPONENTS)
@@ -52,13 +61,17 @@ export function toPlatformConfig(env: Environment, warn: (message: string) => vo
       ? [DEMO_COMPONENT]
       : [];
   if (components.length === 0) {
-    throw new Error('invalid configuration (1 key(s)):\n  WECHAT_COMPONENTS: required when WECHAT_API_BASE_URL is set');
+    throw new Error(
+      'invalid configuration (1 key(s)):\n  WECHAT_COMPONENTS: required when WECHAT_API_BASE_URL is set',
+    );
   }
   let dataKeys: DataKey[];
   if (env.DATA_ENCRYPTION_KEYS) {
     dataKeys = SecretBox.parseKeys(env.DATA_ENCRYPTION_KEYS);
   } else {
-    warn(`DATA_ENCRYPTION_KEYS is not set: using the development key in ${DEV_KEY_FILE} (never in production)`);
+    warn(
+      `DATA_ENCRYPTION_KEYS is not set: using the development key in ${DEV_KEY_FILE} (never in production)`,
+    );
     dataKeys = [{ kid: 'dev', key: developmentKey() }];
   }
   return {
@@ -112,13 +125,17 @@ function parseComponents(json: string): ComponentConfig[] {
   if (bad) {
     throw new Error(
       'invalid configuration (1 key(s)):\n  WECHAT_COMPONENTS: must be a JSON array of ' +
-        '{appid, secret, token, encodingAesKey, previousEncodingAesKey?}',
+        '{appid, secret, token, encodingAesKey (43 characters), previousEncodingAesKey?}',
     );
   }
   return list as ComponentConfig[];
 }
 
-function parseAllowList(json: string | undefined, sandboxed: boolean, port: number): Record<string, string[]> {
+function parseAllowList(
+  json: string | undefined,
+  sandboxed: boolean,
+  port: number,
+): Record<string, string[]> {
   if (!json) return sandboxed ? { '*': [`http://127.0.0.1:${port}/`, 'http://localhost/'] } : {};
   let parsed: unknown;
   try {
@@ -129,7 +146,9 @@ function parseAllowList(json: string | undefined, sandboxed: boolean, port: numb
   const valid =
     typeof parsed === 'object' &&
     parsed !== null &&
-    Object.values(parsed).every((v) => Array.isArray(v) && v.every((u) => typeof u === 'string' && URL.canParse(u)));
+    Object.values(parsed).every(
+      (v) => Array.isArray(v) && v.every((u) => typeof u === 'string' && URL.canParse(u)),
+    );
   if (!valid) {
     throw new Error(
       'invalid configuration (1 key(s)):\n  TENANT_RETURN_URLS: must be a JSON object {"tenantId" or "*": ["https://prefix/", ...]}',
@@ -141,7 +160,13 @@ function parseAllowList(json: string | undefined, sandboxed: boolean, port: numb
 function isComponent(c: unknown): c is ComponentConfig {
   if (typeof c !== 'object' || c === null) return false;
   const o = c as Record<string, unknown>;
-  return ['appid', 'secret', 'token', 'encodingAesKey'].every((k) => typeof o[k] === 'string' && o[k] !== '');
+  const keys = ['appid', 'secret', 'token', 'encodingAesKey'];
+  const aesKey = /^[A-Za-z0-9]{43}$/;
+  return (
+    keys.every((k) => typeof o[k] === 'string' && o[k] !== '') &&
+    aesKey.test(String(o.encodingAesKey)) &&
+    (o.previousEncodingAesKey === undefined || aesKey.test(String(o.previousEncodingAesKey)))
+  );
 }
 
 function developmentKey(): Buffer {

@@ -1,6 +1,8 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { Client } from 'pg';
 
 /**
  * The worker's program. It is plain CommonJS evaluated in a worker thread, so it runs the same
@@ -74,6 +76,27 @@ export class EmbeddedPostgres {
     } catch (error) {
       await this.stop();
       throw error;
+    }
+  }
+
+  /**
+   * Resolves once a new connection is accepted. The socket server admits one client at a time and
+   * releases a closed one asynchronously, so a connection opened right after another closed (the
+   * migrations' then the app's) can be turned away for a moment.
+   */
+  async waitUntilFree(attempts = 50): Promise<void> {
+    for (let i = 1; ; i++) {
+      const client = new Client({ connectionString: this.url });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return;
+      } catch (error) {
+        if (i >= attempts) throw error;
+        await sleep(50);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
     }
   }
 
