@@ -48,7 +48,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): SandboxOptions {
     components,
     settings: { ticketPushIntervalMs },
     accounts: seed ? [...DEMO_ACCOUNTS] : [],
-    logLevels: ['log', 'error', 'warn'],
+    logLevels: ['error', 'warn'],
   };
 }
 

@@ -25,6 +25,8 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
     (_req, raw, done) => {
+      // `curl -d '{...}'` sends JSON labelled as a form; WeChat would read it as JSON.
+      if (/^\s*[[{]/.test(raw as string)) return done(null, parseJson(raw as string));
       const fields: Record<string, string | string[]> = {};
       for (const [key, value] of new URLSearchParams(raw as string)) {
         const existing = fields[key];
