@@ -37,7 +37,9 @@ describe('authorizer registry', () => {
     const history = await accounts.history(stack.component.appid, oa.appid);
     expect(history.map((h) => [h.action, h.cause])).toEqual([['authorized', 'push:authorized']]);
 
-    const token = await stack.platform.get(AuthorizerTokenService).getAuthorizerAccessToken(oa.appid);
+    const token = await stack.platform
+      .get(AuthorizerTokenService)
+      .getAuthorizerAccessToken(oa.appid);
     const { rows } = await db.query<{ a: string; r: string }>(
       'SELECT access_token_ciphertext AS a, refresh_token_ciphertext AS r FROM authorizer_token WHERE authorizer_appid = $1',
       [oa.appid],
@@ -55,7 +57,9 @@ describe('authorizer registry', () => {
   it('records an update of the permission sets', async () => {
     const oa = await authorizeAccount(stack, 'official_account', [1, 2]);
     await stack.sandbox.update(stack.component.appid, oa.appid, [1, 2, 7]);
-    await eventually(async () => (await accounts.get(stack.component.appid, oa.appid)).funcInfo.length === 3);
+    await eventually(
+      async () => (await accounts.get(stack.component.appid, oa.appid)).funcInfo.length === 3,
+    );
     const history = await accounts.history(stack.component.appid, oa.appid);
     expect(history[0]).toMatchObject({
       action: 'updated',
@@ -71,7 +75,9 @@ describe('authorizer registry', () => {
       revoked.push(e.record.authorizerAppid);
     });
     await stack.sandbox.revoke(stack.component.appid, oa.appid);
-    await eventually(async () => (await accounts.get(stack.component.appid, oa.appid)).status === 'revoked');
+    await eventually(
+      async () => (await accounts.get(stack.component.appid, oa.appid)).status === 'revoked',
+    );
     const record = await accounts.get(stack.component.appid, oa.appid);
     expect(record.revokedAt).toBeInstanceOf(Date);
     expect(revoked).toEqual([oa.appid]);
@@ -79,8 +85,14 @@ describe('authorizer registry', () => {
       'SELECT access_token_ciphertext, refresh_token_ciphertext, next_refresh_at FROM authorizer_token WHERE authorizer_appid = $1',
       [oa.appid],
     );
-    expect(rows[0]).toEqual({ access_token_ciphertext: null, refresh_token_ciphertext: null, next_refresh_at: null });
-    await expect(stack.platform.get(AuthorizerTokenService).getAuthorizerAccessToken(oa.appid)).rejects.toMatchObject({
+    expect(rows[0]).toEqual({
+      access_token_ciphertext: null,
+      refresh_token_ciphertext: null,
+      next_refresh_at: null,
+    });
+    await expect(
+      stack.platform.get(AuthorizerTokenService).getAuthorizerAccessToken(oa.appid),
+    ).rejects.toMatchObject({
       code: 'AUTHORIZER_REVOKED',
     });
     expect((await accounts.history(stack.component.appid, oa.appid))[0]).toMatchObject({
@@ -91,7 +103,9 @@ describe('authorizer registry', () => {
 
   it('keeps history append-only for DBAs', async () => {
     await expect(db.query('DELETE FROM authorizer_history')).rejects.toThrow(/append-only/);
-    await expect(db.query(`UPDATE wechat_event_log SET info_type = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`UPDATE wechat_event_log SET info_type = 'x'`)).rejects.toThrow(
+      /append-only/,
+    );
   });
 
   it('finds accounts the database lost through api_get_authorizer_list (restore scenario)', async () => {
@@ -103,6 +117,8 @@ describe('authorizer registry', () => {
     expect(record.status).toBe('authorized');
     expect((await accounts.history(stack.component.appid, oa.appid))[0].action).toBe('discovered');
     // The recovered refresh token works: the next use mints an access token on demand.
-    await expect(stack.platform.get(AuthorizerTokenService).getAuthorizerAccessToken(oa.appid)).resolves.toBeTruthy();
+    await expect(
+      stack.platform.get(AuthorizerTokenService).getAuthorizerAccessToken(oa.appid),
+    ).resolves.toBeTruthy();
   });
 });

@@ -3,7 +3,8 @@
  * (the sandbox's) page and its form, the redirect back to the platform, and the landing.
  */
 
-const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
+const unescapeHtml = (s: string) =>
+  s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
 
 /** GET without following redirects. */
 export async function get(url: string, headers: Record<string, string> = {}) {
@@ -27,13 +28,21 @@ export interface WechatForm {
 }
 
 /** WeChat's authorization page, opened from `referer`; returns the confirm form of `appid`. */
-export async function openWechatPage(authorizationUrl: string, referer: string, appid: string): Promise<WechatForm> {
+export async function openWechatPage(
+  authorizationUrl: string,
+  referer: string,
+  appid: string,
+): Promise<WechatForm> {
   const page = await get(authorizationUrl, { referer });
-  if (page.status !== 200) throw new Error(`authorization page answered ${page.status}: ${page.body}`);
-  const form = new RegExp(`<form method="post" action="([^"]+)" data-appid="${appid}">([\\s\\S]*?)</form>`).exec(page.body);
+  if (page.status !== 200)
+    throw new Error(`authorization page answered ${page.status}: ${page.body}`);
+  const form = new RegExp(
+    `<form method="post" action="([^"]+)" data-appid="${appid}">([\\s\\S]*?)</form>`,
+  ).exec(page.body);
   if (!form) throw new Error(`no form for ${appid} on the authorization page`);
   const fields: Record<string, string> = {};
-  for (const m of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]] = unescapeHtml(m[2]);
+  for (const m of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    fields[m[1]] = unescapeHtml(m[2]);
   const funcInfo = [...form[2].matchAll(/name="func_info" value="(\d+)"/g)].map((m) => m[1]);
   return { action: new URL(unescapeHtml(form[1]), authorizationUrl).toString(), fields, funcInfo };
 }
@@ -49,7 +58,8 @@ export async function confirm(form: WechatForm, funcInfo = form.funcInfo): Promi
     body,
   });
   const location = res.headers.get('location');
-  if (res.status !== 302 || !location) throw new Error(`confirm answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 302 || !location)
+    throw new Error(`confirm answered ${res.status}: ${await res.text()}`);
   return location;
 }
 
