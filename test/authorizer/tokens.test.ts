@@ -8,7 +8,7 @@ import {
 } from '@app/wechat-open';
 import { AuthorizerTokenRepository } from '../../libs/wechat-open/src/authorizer/authorizer-token.repository.js';
 import { authorizeAccount } from '../support/accounts.js';
-import { eventually, startStack, TestStack } from '../support/stack.js';
+import { startStack, TestStack } from '../support/stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

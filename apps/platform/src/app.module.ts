@@ -52,7 +52,10 @@ export class AppModule {
           components: config.components,
           dataKeys: config.dataKeys,
           api: { baseUrl: endpoints.wechat.apiBaseUrl, timeoutMs: config.httpTimeoutMs },
-          authPages: { mpBaseUrl: endpoints.wechat.mpBaseUrl, openBaseUrl: endpoints.wechat.openBaseUrl },
+          authPages: {
+            mpBaseUrl: endpoints.wechat.mpBaseUrl,
+            openBaseUrl: endpoints.wechat.openBaseUrl,
+          },
           componentTokenRefreshMarginSec: config.componentTokenRefreshMarginSec,
           ticketStaleAfterSec: config.ticketStaleAfterSec,
           componentCron: config.componentCron,

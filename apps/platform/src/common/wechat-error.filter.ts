@@ -45,7 +45,10 @@ export class WechatErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     // Routes may have set text/plain (the event URL answers `success`); errors are always JSON.
     const send = (status: number, body: unknown) =>
-      void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
+      void reply
+        .status(status)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(JSON.stringify(body));
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       send(exception.getStatus(), typeof body === 'string' ? { message: body } : body);

@@ -161,11 +161,11 @@ function isComponent(c: unknown): c is ComponentConfig {
   if (typeof c !== 'object' || c === null) return false;
   const o = c as Record<string, unknown>;
   const keys = ['appid', 'secret', 'token', 'encodingAesKey'];
-  const aesKey = /^[A-Za-z0-9]{43}$/;
+  const aesKey = (v: unknown) => typeof v === 'string' && /^[A-Za-z0-9]{43}$/.test(v);
   return (
     keys.every((k) => typeof o[k] === 'string' && o[k] !== '') &&
-    aesKey.test(String(o.encodingAesKey)) &&
-    (o.previousEncodingAesKey === undefined || aesKey.test(String(o.previousEncodingAesKey)))
+    aesKey(o.encodingAesKey) &&
+    (o.previousEncodingAesKey === undefined || aesKey(o.previousEncodingAesKey))
   );
 }
 
