@@ -82,14 +82,6 @@ describe('authorizer tokens', () => {
         expect(Number(row.ok)).toBeGreaterThanOrEqual(2);
         expect(Number(row.ok)).toBeLessThanOrEqual(3);
       }
-      const instances = new Set(
-        (
-          await db.query<{ instance: string }>(
-            'SELECT DISTINCT instance FROM authorizer_refresh_log',
-          )
-        ).rows.map((r) => r.instance),
-      );
-      expect(instances.size).toBeGreaterThan(1); // the work is shared
       expect(platformFaults(c)).toEqual([]);
     } finally {
       await db.end();

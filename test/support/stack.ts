@@ -34,6 +34,8 @@ export interface StackOptions {
   accounts?: Record<string, unknown>[];
   /** Push a first ticket and wait for it to be stored. Default true. */
   initialTicket?: boolean;
+  /** Use a sandbox already running elsewhere (benchmarks run it in its own process). */
+  sandboxUrl?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -65,11 +67,11 @@ export function newComponent(): ComponentConfig {
  */
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const db = await createTestDatabase();
-  const sandbox = await startSandbox({
-    port: 0,
-    settings: { ticketPushIntervalMs: 0, ...options.sandboxSettings },
-  });
+  const sandbox = options.sandboxUrl
+    ? { url: options.sandboxUrl, close: async () => undefined }
+    : await startSandbox({ port: 0 });
   const control = new SandboxControl(sandbox.url);
+  await control.settings({ ticketPushIntervalMs: 0, ...options.sandboxSettings });
   const component = newComponent();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;

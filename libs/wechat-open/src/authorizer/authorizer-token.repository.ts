@@ -35,6 +35,17 @@ export interface NewTokens {
   nextRefreshAt: Date;
 }
 
+/** One refreshed token to write back (see saveRefreshedBatch). */
+export interface RefreshedToken extends NewTokens {
+  componentAppid: string;
+  authorizerAppid: string;
+  /** The version that was claimed: the write is dropped if the row moved on. */
+  version: number;
+  trigger: RefreshLogEntry['trigger'];
+  durationMs: number;
+  at: Date;
+}
+
 export interface RefreshLogEntry {
   instance: string;
   trigger: 'schedule' | 'demand' | 'invalid' | 'redeem' | 'sync';
@@ -153,42 +164,55 @@ export class AuthorizerTokenRepository {
   }
 
   /**
-   * Stores refreshed tokens if `owner` still holds the lease and nobody stored a newer version
-   * meanwhile; logs the attempt and notifies other instances. Returns the new version or null.
+   * Stores refreshed tokens, each only if `owner` still holds its lease and nobody stored a newer
+   * version meanwhile; logs every attempt and notifies other instances: one statement and one
+   * commit for the whole batch. Returns each item's new version, or null when it was stale.
    */
-  async saveRefreshed(
-    claim: ClaimedToken,
-    owner: string,
-    t: NewTokens,
-    log: RefreshLogEntry,
-  ): Promise<number | null> {
-    const rows = await this.db.query<Row[]>(
-      `WITH updated AS (
-         UPDATE authorizer_token SET access_token_ciphertext = $5, refresh_token_ciphertext = $6,
-                expires_at = $7, next_refresh_at = $8, refreshed_at = $9, version = version + 1,
-                lease_owner = NULL, lease_until = NULL, failure_count = 0, last_errcode = NULL
-          WHERE component_appid = $1 AND authorizer_appid = $2 AND lease_owner = $3 AND version = $4
-          RETURNING component_appid, authorizer_appid, version),
+  async saveRefreshedBatch(owner: string, items: RefreshedToken[]): Promise<(number | null)[]> {
+    const col = <K extends keyof RefreshedToken>(k: K) => items.map((i) => i[k]);
+    const rows = await this.db.query<
+      { component_appid: string; authorizer_appid: string; version: string }[]
+    >(
+      `WITH input AS (
+         SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                              $7::timestamptz[], $8::timestamptz[], $9::text[], $10::int[], $11::timestamptz[])
+           AS i(component_appid, authorizer_appid, version, access, refresh, expires_at, next_refresh_at,
+                trigger, duration_ms, at)),
+       updated AS (
+         UPDATE authorizer_token t SET access_token_ciphertext = i.access, refresh_token_ciphertext = i.refresh,
+                expires_at = i.expires_at, next_refresh_at = i.next_refresh_at, refreshed_at = i.at,
+                version = t.version + 1, lease_owner = NULL, lease_until = NULL, failure_count = 0,
+                last_errcode = NULL
+           FROM input i
+          WHERE t.component_appid = i.component_appid AND t.authorizer_appid = i.authorizer_appid
+            AND t.lease_owner = $1 AND t.version = i.version
+          RETURNING t.component_appid, t.authorizer_appid, t.version),
        logged AS (
          INSERT INTO authorizer_refresh_log (component_appid, authorizer_appid, instance, trigger, result, errcode, duration_ms, at)
-         VALUES ($1, $2, $3, $10, CASE WHEN EXISTS (SELECT 1 FROM updated) THEN 'ok' ELSE 'discarded_stale' END, NULL, $11, $9))
-       SELECT version, pg_notify('wechat_open_authorizer_token', component_appid || ' ' || authorizer_appid || ' ' || version)
+         SELECT i.component_appid, i.authorizer_appid, $1, i.trigger,
+                CASE WHEN u.version IS NULL THEN 'discarded_stale' ELSE 'ok' END, NULL, i.duration_ms, i.at
+           FROM input i LEFT JOIN updated u USING (component_appid, authorizer_appid))
+       SELECT component_appid, authorizer_appid, version,
+              pg_notify('wechat_open_authorizer_token', component_appid || ' ' || authorizer_appid || ' ' || version)
          FROM updated`,
       [
-        claim.componentAppid,
-        claim.authorizerAppid,
         owner,
-        claim.version,
-        t.accessTokenCiphertext,
-        t.refreshTokenCiphertext,
-        t.expiresAt,
-        t.nextRefreshAt,
-        log.at,
-        log.trigger,
-        log.durationMs,
+        col('componentAppid'),
+        col('authorizerAppid'),
+        col('version'),
+        col('accessTokenCiphertext'),
+        col('refreshTokenCiphertext'),
+        col('expiresAt'),
+        col('nextRefreshAt'),
+        col('trigger'),
+        col('durationMs'),
+        col('at'),
       ],
     );
-    return rows[0] ? Number(rows[0].version) : null;
+    const saved = new Map(
+      rows.map((r) => [`${r.component_appid}/${r.authorizer_appid}`, Number(r.version)]),
+    );
+    return items.map((i) => saved.get(`${i.componentAppid}/${i.authorizerAppid}`) ?? null);
   }
 
   /** Records a failed attempt: release the lease and plan the next try. */

@@ -10,11 +10,13 @@ import { ComponentTokenService } from '../component-ticket/component-token.servi
 import { Clock } from '../core/clock.js';
 import { SecretBox } from '../core/secret-box.js';
 import { SingleFlight } from '../core/single-flight.js';
+import { WriteBatcher } from '../core/write-batcher.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import {
   AuthorizerTokenRepository,
   ClaimedToken,
+  RefreshedToken,
   RefreshLogEntry,
 } from './authorizer-token.repository.js';
 import {
@@ -60,6 +62,10 @@ export class AuthorizerTokenService {
   private readonly flights = new SingleFlight<CachedToken>();
   /** Set while LISTEN/NOTIFY keeps this instance informed. */
   notified = false;
+  /** Refreshed tokens are written back in groups: one statement and one commit per group. */
+  private readonly writes = new WriteBatcher<RefreshedToken, number | null>((items) =>
+    this.tokens.saveRefreshedBatch(this.options.instanceId, items),
+  );
 
   constructor(
     private readonly tokens: AuthorizerTokenRepository,
@@ -173,16 +179,18 @@ export class AuthorizerTokenService {
           : this.box.open(claim.refreshTokenCiphertext);
       const plan = this.plan(Number(answer.expires_in ?? 7200));
       const sealedAccess = this.box.seal(accessToken);
-      const version = await this.tokens.saveRefreshed(
-        claim,
-        owner,
-        {
-          accessTokenCiphertext: sealedAccess,
-          refreshTokenCiphertext: this.box.seal(refreshToken),
-          ...plan,
-        },
-        log('ok', null),
-      );
+      const done = log('ok', null);
+      const version = await this.writes.submit({
+        componentAppid,
+        authorizerAppid,
+        version: claim.version,
+        accessTokenCiphertext: sealedAccess,
+        refreshTokenCiphertext: this.box.seal(refreshToken),
+        ...plan,
+        trigger,
+        durationMs: done.durationMs,
+        at: done.at,
+      });
       if (version === null) return 'stale';
       this.memory.set(`${componentAppid}/${authorizerAppid}`, {
         token: accessToken,

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
 import { WechatApiError, WechatUnavailableError } from './wechat-api.errors.js';
 
 export interface WechatApiClientOptions {
@@ -29,8 +30,17 @@ export type WechatResponse = Record<string, unknown> & { errcode?: number; errms
  */
 export class WechatApiClient {
   private readonly logger = new Logger('WechatApiClient');
+  /** Keep-alive connections to WeChat; undici's request API costs a fraction of global fetch. */
+  private readonly agent: Agent;
 
-  constructor(private readonly options: WechatApiClientOptions) {}
+  constructor(private readonly options: WechatApiClientOptions) {
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  }
+
+  /** Closes the kept-alive connections (on shutdown). */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
 
   get baseUrl(): string {
     return this.options.baseUrl;
@@ -69,21 +79,25 @@ export class WechatApiClient {
     const url = new URL(path, this.options.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
     const method = req.method ?? (req.body === undefined ? 'GET' : 'POST');
-    let response: Response;
+    let status: number;
+    let text: string;
     try {
-      response = await fetch(url, {
+      const response = await request(url, {
         method,
+        dispatcher: this.agent,
         headers: req.body === undefined ? undefined : { 'content-type': 'application/json' },
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
       });
+      status = response.statusCode;
+      text = await response.body.text();
     } catch (cause) {
       const reason =
-        cause instanceof Error && cause.name === 'TimeoutError' ? 'timed out' : 'unreachable';
+        cause instanceof Error && /Timeout/.test(cause.name) ? 'timed out' : 'unreachable';
       throw new WechatUnavailableError(endpoint, reason, { cause });
     }
-    const text = await response.text().catch(() => '');
-    if (!response.ok) throw new WechatUnavailableError(endpoint, `HTTP ${response.status}`);
+    if (status < 200 || status >= 300) throw new WechatUnavailableError(endpoint, `HTTP ${status}`);
     let json: WechatResponse;
     try {
       json = JSON.parse(text) as WechatResponse;
