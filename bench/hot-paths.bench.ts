@@ -1,3 +1,4 @@
+import { Agent, Dispatcher, request } from 'undici';
 import { AuthorizerTokenService } from '@app/wechat-open';
 import { authorizeAccount } from '../test/support/accounts.js';
 import { signedPush } from '../test/support/push.js';
@@ -49,24 +50,27 @@ export async function benchHotPaths(): Promise<Record<string, number>> {
         ComponentVerifyTicket: `ticket@@@bench-${i}`,
       }),
     );
-    const rate = async (send: (i: number) => Promise<Response>) => {
+    const agent = new Agent({ connections: 20 });
+    const rate = async (send: (i: number) => Promise<Dispatcher.ResponseData>) => {
       const start = performance.now();
       await inPool(pushes, 20, async (_, i) => {
         const res = await send(i);
-        if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-        await res.text();
+        if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+        await res.body.text();
       });
       return requests / ((performance.now() - start) / 1000);
     };
     const base = stack.platform.url;
-    const bare = await rate(() => fetch(`${base}/health/live`));
+    const bare = await rate(() => request(`${base}/health/live`, { dispatcher: agent }));
     const events = await rate((i) =>
-      fetch(`${base}/wechat/${component}/events?${pushes[i].query}`, {
+      request(`${base}/wechat/${component}/events?${pushes[i].query}`, {
         method: 'POST',
+        dispatcher: agent,
         headers: { 'content-type': 'text/xml' },
         body: pushes[i].body,
       }),
     );
+    await agent.close();
     line('bare route GET /health/live (baseline)', `${bare.toFixed(0)} req/s`);
     line(
       'event URL, ticket push (verify+decrypt+log+store)',
