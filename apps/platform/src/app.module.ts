@@ -7,6 +7,7 @@ import { WechatOpenModule } from '@app/wechat-open';
 import { WechatErrorFilter } from './common/wechat-error.filter.js';
 import { PlatformConfig } from './config/platform-config.js';
 import { PLATFORM_CONFIG } from './config/platform-config.token.js';
+import { DevController } from './dev/dev.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { AuthorizationController } from './wechat/authorization.controller.js';
 import { WechatEventsController } from './wechat/wechat-events.controller.js';
@@ -77,7 +78,13 @@ export class AppModule {
         }),
         TerminusModule,
       ],
-      controllers: [WechatEventsController, AuthorizationController, HealthController],
+      controllers: [
+        WechatEventsController,
+        AuthorizationController,
+        HealthController,
+        // The sandbox stands in for WeChat: add the pages that walk the flow in a browser.
+        ...(config.wechat ? [] : [DevController]),
+      ],
       providers: [
         { provide: PLATFORM_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: WechatErrorFilter },
