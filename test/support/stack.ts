@@ -117,11 +117,16 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       { bufferLogs: false },
     );
     await app.listen(listenPort, '127.0.0.1');
+    let stopped = false;
     const instance: TestPlatform = {
       app,
       url: await app.getUrl().then((u) => u.replace('[::1]', '127.0.0.1')),
       get: (token) => app.get(token),
-      stop: () => app.close(),
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        await app.close();
+      },
     };
     instances.push(instance);
     return instance;

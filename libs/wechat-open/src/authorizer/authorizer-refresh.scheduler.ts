@@ -6,8 +6,8 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import { Clock } from '../core/clock.js';
+import { CronTask } from '../core/cron-task.js';
 import { ComponentRegistry } from '../core/component-registry.js';
 import { RateLimiter } from '../core/rate-limiter.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
@@ -16,8 +16,6 @@ import { AuthorizerTokenRepository, ClaimedToken } from './authorizer-token.repo
 import { AuthorizerTokenService, RefreshResult } from './authorizer-token.service.js';
 import { AuthorizerService } from './authorizer.service.js';
 
-const SWEEP_JOB = 'wechat-open:authorizer-refresh';
-const PROFILE_JOB = 'wechat-open:authorizer-profile';
 const LEASE_MS = 120_000;
 
 export type SweepResult = Record<RefreshResult, number> & { claimed: number; claimQueries: number };
@@ -30,8 +28,20 @@ export type SweepResult = Record<RefreshResult, number> & { claimed: number; cla
 export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AuthorizerRefreshScheduler');
   private readonly limiter: RateLimiter;
-  private sweeping?: Promise<SweepResult>;
   private stopped = false;
+  private readonly sweepTask = new CronTask(
+    'wechat-open:authorizer-refresh',
+    async () => {
+      const r = await this.sweep();
+      if (r.claimed > 0) this.logger.log(`refresh sweep: ${JSON.stringify(r)}`);
+    },
+    this.logger,
+  );
+  private readonly profileTask = new CronTask(
+    'wechat-open:authorizer-profile',
+    () => this.accounts.refreshStaleProfiles(),
+    this.logger,
+  );
 
   constructor(
     private readonly repo: AuthorizerTokenRepository,
@@ -56,45 +66,18 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
       }
     }
     if (!this.options.schedulers) return;
-    this.scheduler.addCronJob(
-      SWEEP_JOB,
-      CronJob.from({
-        cronTime: this.options.authorizer.refreshCron,
-        onTick: () => this.tick(),
-        start: true,
-      }),
-    );
-    this.scheduler.addCronJob(
-      PROFILE_JOB,
-      CronJob.from({
-        cronTime: '0 */15 * * * *',
-        onTick: () => {
-          this.accounts
-            .refreshStaleProfiles()
-            .catch((e: unknown) => this.logger.error(`profile refresh failed: ${String(e)}`));
-        },
-        start: true,
-      }),
-    );
+    this.sweepTask.start(this.scheduler, this.options.authorizer.refreshCron);
+    this.profileTask.start(this.scheduler, '0 */15 * * * *');
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    for (const name of [SWEEP_JOB, PROFILE_JOB]) {
-      if (this.scheduler.doesExist('cron', name)) this.scheduler.deleteCronJob(name);
-    }
-    await this.sweeping?.catch(() => undefined);
+    await Promise.all([this.sweepTask.stop(this.scheduler), this.profileTask.stop(this.scheduler)]);
   }
 
+  /** Runs one sweep now unless one is running (the cron's tick). */
   tick(): void {
-    if (this.sweeping) return;
-    this.sweeping = this.sweep();
-    this.sweeping
-      .then((r) => {
-        if (r.claimed > 0) this.logger.log(`refresh sweep: ${JSON.stringify(r)}`);
-      })
-      .catch((error: unknown) => this.logger.error(`refresh sweep failed: ${String(error)}`))
-      .finally(() => (this.sweeping = undefined));
+    this.sweepTask.tick();
   }
 
   /** Refreshes every token due now; resolves when none is left (tests and benchmarks call it). */

@@ -6,20 +6,22 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import { ComponentRegistry } from '../core/component-registry.js';
+import { CronTask } from '../core/cron-task.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import { ComponentTokenService } from './component-token.service.js';
 import { VerifyTicketService } from './verify-ticket.service.js';
 
-const JOB = 'wechat-open:component-token';
-
 /** Keeps every component's token ahead of expiry and its ticket pushes flowing. */
 @Injectable()
 export class ComponentTicketCron implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ComponentTicketCron');
-  private running?: Promise<void>;
+  private readonly task = new CronTask(
+    'wechat-open:component-token',
+    () => this.runOnce(),
+    this.logger,
+  );
 
   constructor(
     private readonly tokens: ComponentTokenService,
@@ -30,27 +32,15 @@ export class ComponentTicketCron implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.options.schedulers) return;
-    const job = CronJob.from({
-      cronTime: this.options.componentCron,
-      onTick: () => this.tick(),
-      start: true,
-    });
-    this.scheduler.addCronJob(JOB, job);
-    this.tick();
+    if (this.options.schedulers)
+      this.task.start(this.scheduler, this.options.componentCron, { runNow: true });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('cron', JOB)) this.scheduler.deleteCronJob(JOB);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop(this.scheduler);
   }
 
-  /** One pass; overlapping ticks are skipped. */
-  tick(): void {
-    if (this.running) return;
-    this.running = this.runOnce().finally(() => (this.running = undefined));
-  }
-
+  /** One pass over the components; one component's failure does not stop the others. */
   async runOnce(): Promise<void> {
     for (const appid of this.registry.appids()) {
       try {
