@@ -122,3 +122,40 @@ describe('authorizer registry', () => {
     ).resolves.toBeTruthy();
   });
 });
+
+describe('cli sync-authorizers', () => {
+  it('registers the accounts WeChat lists and the database lost', async () => {
+    const { runCli } = await import('../../apps/platform/src/cli.js');
+    const stack = await startStack();
+    const db = new Client(stack.db.url);
+    await db.connect();
+    const saved = { ...process.env };
+    try {
+      const oa = await authorizeAccount(stack);
+      await db.query('DELETE FROM authorizer WHERE authorizer_appid = $1', [oa.appid]);
+      Object.assign(process.env, {
+        DATABASE_URL: stack.db.url,
+        WECHAT_API_BASE_URL: stack.sandbox.url,
+        WECHAT_COMPONENTS: JSON.stringify([stack.component]),
+        DATA_ENCRYPTION_KEYS: `t1:${Buffer.alloc(32, 7).toString('base64')}`,
+      });
+      let out = '';
+      let err = '';
+      const code = await runCli(['sync-authorizers'], {
+        out: (s) => (out += s),
+        err: (s) => (err += s),
+        stdin: () => '',
+      });
+      expect({ code, err }).toEqual({ code: 0, err: '' });
+      expect(out).toBe(`${stack.component.appid}: 1 listed, 1 new, 0 recovered\n`);
+      const { rows } = await db.query('SELECT status FROM authorizer WHERE authorizer_appid = $1', [
+        oa.appid,
+      ]);
+      expect(rows).toEqual([{ status: 'authorized' }]);
+    } finally {
+      process.env = saved;
+      await db.end();
+      await stack.close();
+    }
+  });
+});

@@ -2,13 +2,17 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import {
+  AuthorizerService,
   parseWechatXml,
   requireField,
   signJsSdk,
   WechatMessageCrypto,
   WechatOpenError,
 } from '@app/wechat-open';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
 import { validateEnvironment } from './config/environment.js';
+import { toPlatformConfig } from './config/platform-config.js';
 import { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { revertLastMigration, runMigrations } from './database/migration-runner.js';
 
@@ -143,6 +147,42 @@ export function buildCli({ out, err, stdin }: CliIo): Command {
         );
       }),
     );
+  program
+    .command('sync-authorizers')
+    .description(
+      'Recover refresh tokens and register accounts the database does not know (after a restore, say) ' +
+        'from api_get_authorizer_list. Uses the service configuration (WECHAT_API_BASE_URL, ' +
+        'WECHAT_COMPONENTS, DATA_ENCRYPTION_KEYS; DATABASE_URL, else the embedded database).',
+    )
+    .option('--component <appid>', 'only this component (default: every configured one)')
+    .action(async (o: { component?: string }) => {
+      const config = toPlatformConfig(validateEnvironment(process.env), (m) =>
+        err(`warning: ${m}\n`),
+      );
+      const wechat = config.wechat;
+      if (!wechat)
+        throw new Error(
+          'sync-authorizers talks to WeChat: set WECHAT_API_BASE_URL and WECHAT_COMPONENTS',
+        );
+      await withDatabase(async (url, shared) => {
+        const app = await NestFactory.createApplicationContext(
+          AppModule.forRoot(
+            { ...config, schedulers: false, logLevel: 'warn' },
+            { databaseUrl: url, poolSize: shared ? 2 : 1, wechat },
+          ),
+          { logger: false },
+        );
+        try {
+          const accounts = app.get(AuthorizerService);
+          for (const appid of o.component ? [o.component] : config.components.map((c) => c.appid)) {
+            const r = await accounts.syncAuthorizerList(appid);
+            out(`${appid}: ${r.seen} listed, ${r.created} new, ${r.recovered} recovered\n`);
+          }
+        } finally {
+          await app.close();
+        }
+      });
+    });
   return program;
 }
 

@@ -54,3 +54,4 @@ export {
   ChooseCardConfig,
   JsApiTicketStatus,
 } from './jsapi/jsapi.service.js';
+export { WECHAT_OPEN_ENTITIES } from './entities.js';

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PreAuthSessionEntity } from './pre-auth-session.entity.js';
 import { AuthorizerModule } from '../authorizer/authorizer.module.js';
 import { ComponentTicketModule } from '../component-ticket/component-ticket.module.js';
 import { PreAuthRepository } from './pre-auth.repository.js';
@@ -6,7 +8,11 @@ import { PreAuthService } from './pre-auth.service.js';
 
 /** Authorization links, entry pages and landings that bind accounts to tenants. */
 @Module({
-  imports: [ComponentTicketModule, AuthorizerModule],
+  imports: [
+    ComponentTicketModule,
+    AuthorizerModule,
+    TypeOrmModule.forFeature([PreAuthSessionEntity]),
+  ],
   providers: [PreAuthRepository, PreAuthService],
   exports: [PreAuthService],
 })

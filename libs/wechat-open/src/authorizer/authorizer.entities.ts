@@ -1,0 +1,103 @@
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+
+/** One authorized account of one component (the registry). Reads and writes go through raw SQL in
+ * the repositories; the entities describe the tables for TypeORM (schema diffs, ad-hoc reads). */
+@Entity('authorizer')
+export class AuthorizerEntity {
+  @PrimaryColumn({ name: 'component_appid', type: 'text' }) componentAppid!: string;
+  @PrimaryColumn({ name: 'authorizer_appid', type: 'text' }) authorizerAppid!: string;
+  @Column({ name: 'tenant_id', type: 'text', nullable: true }) tenantId!: string | null;
+  @Column({ type: 'text' }) status!: string;
+  @Column({ name: 'account_kind', type: 'text', nullable: true }) accountKind!: string | null;
+  @Column({ name: 'nick_name', type: 'text', nullable: true }) nickName!: string | null;
+  @Column({ name: 'user_name', type: 'text', nullable: true }) userName!: string | null;
+  @Column({ type: 'text', nullable: true }) alias!: string | null;
+  @Column({ name: 'principal_name', type: 'text', nullable: true }) principalName!: string | null;
+  @Column({ type: 'text', nullable: true }) signature!: string | null;
+  @Column({ name: 'service_type', type: 'integer', nullable: true }) serviceType!: number | null;
+  @Column({ name: 'verify_type', type: 'integer', nullable: true }) verifyType!: number | null;
+  @Column({ name: 'account_status', type: 'integer', nullable: true }) accountStatus!:
+    number | null;
+  @Column({ name: 'head_img', type: 'text', nullable: true }) headImg!: string | null;
+  @Column({ name: 'qrcode_url', type: 'text', nullable: true }) qrcodeUrl!: string | null;
+  @Column({ name: 'func_info', type: 'integer', array: true, default: () => "'{}'" })
+  funcInfo!: number[];
+  @Column({ name: 'authorized_at', type: 'timestamptz', nullable: true })
+  authorizedAt!: Date | null;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
+  @Column({ name: 'profile_refreshed_at', type: 'timestamptz', nullable: true })
+  profileRefreshedAt!: Date | null;
+}
+
+/** The tokens of an authorized account, encrypted, with the refresh plan and lease. */
+@Entity('authorizer_token')
+export class AuthorizerTokenEntity {
+  @PrimaryColumn({ name: 'component_appid', type: 'text' }) componentAppid!: string;
+  @PrimaryColumn({ name: 'authorizer_appid', type: 'text' }) authorizerAppid!: string;
+  @Column({ name: 'access_token_ciphertext', type: 'text', nullable: true })
+  accessTokenCiphertext!: string | null;
+  @Column({ name: 'refresh_token_ciphertext', type: 'text', nullable: true })
+  refreshTokenCiphertext!: string | null;
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true }) expiresAt!: Date | null;
+  @Column({ name: 'next_refresh_at', type: 'timestamptz', nullable: true })
+  nextRefreshAt!: Date | null;
+  @Column({ name: 'refreshed_at', type: 'timestamptz', nullable: true }) refreshedAt!: Date | null;
+  @Column({ name: 'lease_owner', type: 'text', nullable: true }) leaseOwner!: string | null;
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil!: Date | null;
+  @Column({ name: 'failure_count', type: 'integer', default: 0 }) failureCount!: number;
+  @Column({ name: 'last_errcode', type: 'integer', nullable: true }) lastErrcode!: number | null;
+  @Column({ type: 'bigint', default: 0 }) version!: string;
+}
+
+/** Append-only: every change of an authorizer record, with its cause. */
+@Entity('authorizer_history')
+export class AuthorizerHistoryEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
+  @Column({ name: 'component_appid', type: 'text' }) componentAppid!: string;
+  @Column({ name: 'authorizer_appid', type: 'text' }) authorizerAppid!: string;
+  @Column({ name: 'tenant_id', type: 'text', nullable: true }) tenantId!: string | null;
+  @Column({ type: 'text' }) action!: string;
+  @Column({ type: 'jsonb', default: () => "'{}'" }) changes!: Record<string, unknown>;
+  @Column({ type: 'text' }) cause!: string;
+  @Column({ type: 'text' }) actor!: string;
+  @Column({ type: 'timestamptz', default: () => 'now()' }) at!: Date;
+}
+
+/** Every refresh attempt of an authorizer token. */
+@Entity('authorizer_refresh_log')
+export class AuthorizerRefreshLogEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
+  @Column({ name: 'component_appid', type: 'text' }) componentAppid!: string;
+  @Column({ name: 'authorizer_appid', type: 'text' }) authorizerAppid!: string;
+  @Column({ type: 'text' }) instance!: string;
+  @Column({ type: 'text' }) trigger!: string;
+  @Column({ type: 'text' }) result!: string;
+  @Column({ type: 'integer', nullable: true }) errcode!: number | null;
+  @Column({ name: 'duration_ms', type: 'integer' }) durationMs!: number;
+  @Column({ type: 'timestamptz', default: () => 'now()' }) at!: Date;
+}
+
+/** An authorization code (hashed), redeemed once between the push and the landing. */
+@Entity('authorization_code')
+export class AuthorizationCodeEntity {
+  @PrimaryColumn({ name: 'code_hash', type: 'text' }) codeHash!: string;
+  @Column({ name: 'component_appid', type: 'text' }) componentAppid!: string;
+  @Column({ name: 'pre_auth_code_hash', type: 'text', nullable: true }) preAuthCodeHash!:
+    string | null;
+  @Column({ type: 'text' }) status!: string;
+  @Column({ name: 'lease_until', type: 'timestamptz' }) leaseUntil!: Date;
+  @Column({ name: 'authorizer_appid', type: 'text', nullable: true }) authorizerAppid!:
+    string | null;
+  @Column({ type: 'text', nullable: true }) outcome!: string | null;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+}
+
+export const AUTHORIZER_ENTITIES = [
+  AuthorizerEntity,
+  AuthorizerTokenEntity,
+  AuthorizerHistoryEntity,
+  AuthorizerRefreshLogEntity,
+  AuthorizationCodeEntity,
+];
