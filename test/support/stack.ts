@@ -34,6 +34,8 @@ export interface StackOptions {
   accounts?: Record<string, unknown>[];
   /** Push a first ticket and wait for it to be stored. Default true. */
   initialTicket?: boolean;
+  /** More components for the platform (the sandbox knows only the stack's own one). */
+  extraComponents?: ComponentConfig[];
   /** Use a sandbox already running elsewhere (benchmarks run it in its own process). */
   sandboxUrl?: string;
 }
@@ -94,7 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       publicBaseUrl: base,
       logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
       database: { url: db.url, embeddedDir: '', poolSize: db.poolSize, runMigrations: false },
-      components: [component],
+      components: [component, ...(options.extraComponents ?? [])],
       dataKeys: [{ kid: 't1', key: Buffer.alloc(32, 7) }],
       wechat: { apiBaseUrl: sandbox.url, mpBaseUrl: sandbox.url, openBaseUrl: sandbox.url },
       sandbox: { port: 0, ticketPushIntervalMs: 0 },
