@@ -82,15 +82,18 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       stops.push(() => sandbox.close());
       sandboxUrl = sandbox.url;
       wechat = { apiBaseUrl: sandbox.url, mpBaseUrl: sandbox.url, openBaseUrl: sandbox.url };
-      log.log(`WeChat: the sandbox at ${sandbox.url} (no real WeChat is called)`);
-    } else {
-      log.log(`WeChat: ${wechat.apiBaseUrl}`);
     }
 
     const app = await createPlatformApp(config, { databaseUrl, poolSize, wechat });
     await app.listen(config.port, config.host);
     stops.push(() => app.close());
     const url = await app.getUrl();
+    // Logged once the app's logger is in place: the sandbox's own Nest app narrows the default one.
+    log.log(
+      sandboxUrl
+        ? `WeChat: the sandbox at ${sandboxUrl} (no real WeChat is called)`
+        : `WeChat: ${wechat.apiBaseUrl}`,
+    );
     log.log(`platform listening on ${url} (public base URL ${config.publicBaseUrl})`);
     return { app, url, databaseUrl, sandboxUrl, stop: stopAll };
   } catch (error) {

@@ -25,6 +25,7 @@ export interface VerifyTicketStatus {
 @Injectable()
 export class VerifyTicketService implements OnModuleInit {
   private readonly logger = new Logger('VerifyTicketService');
+  private readonly storedListeners: ((componentAppid: string) => void)[] = [];
 
   constructor(
     private readonly repo: ComponentTicketRepository,
@@ -44,12 +45,18 @@ export class VerifyTicketService implements OnModuleInit {
         event.createTime,
         this.clock.now(),
       );
-      if (!stored) {
+      if (stored) this.storedListeners.forEach((listener) => listener(event.componentAppid));
+      else {
         this.logger.warn(
           `ignored a verify ticket older than the stored one for ${event.componentAppid}`,
         );
       }
     });
+  }
+
+  /** Calls `listener` after each newer ticket is stored (the token cron mints without waiting). */
+  onStored(listener: (componentAppid: string) => void): void {
+    this.storedListeners.push(listener);
   }
 
   /** The newest ticket in clear text, or null. */
