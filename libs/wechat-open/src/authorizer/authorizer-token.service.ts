@@ -223,7 +223,12 @@ export class AuthorizerTokenService {
       if (!recovered) {
         const fromList = await this.accounts
           .recoverRefreshToken(componentAppid, authorizerAppid)
-          .catch(() => null);
+          .catch((e: unknown) => {
+            this.logger.warn(
+              `api_get_authorizer_list lookup for ${authorizerAppid} failed: ${String(e)}`,
+            );
+            return null;
+          });
         // Retry once with whatever the list holds, even the same value: a 61023 may not last.
         if (fromList) {
           this.logger.warn(

@@ -282,7 +282,7 @@ export class AuthorizerRepository {
   /** Gives up the claim after a transient failure so the next attempt may claim it at once. */
   async reopenCode(codeHash: string, now: Date): Promise<void> {
     await this.db.query(
-      `UPDATE authorization_code SET lease_until = $2 - interval '1 millisecond'
+      `UPDATE authorization_code SET lease_until = $2::timestamptz - interval '1 millisecond'
         WHERE code_hash = $1 AND status = 'redeeming'`,
       [codeHash, now],
     );

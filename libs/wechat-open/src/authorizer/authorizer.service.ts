@@ -197,7 +197,9 @@ export class AuthorizerService implements OnModuleInit {
         );
       }
       // Transient: let the next attempt (the job's retry, or the other path) claim it at once.
-      await this.repo.reopenCode(codeHash, this.clock.now()).catch(() => undefined);
+      await this.repo
+        .reopenCode(codeHash, this.clock.now())
+        .catch((e: unknown) => this.logger.warn(`could not release the code claim: ${String(e)}`));
       throw error;
     }
     const info = (answer.authorization_info ?? {}) as Record<string, unknown>;

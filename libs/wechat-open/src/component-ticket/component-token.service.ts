@@ -210,7 +210,7 @@ export class ComponentTokenService {
     let ticket = await this.tickets.current(componentAppid);
     for (let attempt = 1; ; attempt++) {
       if (ticket === null) {
-        await this.tickets.requestPush(componentAppid).catch(() => false);
+        await this.requestPushQuietly(componentAppid);
         throw new VerifyTicketMissingError(componentAppid);
       }
       try {
@@ -229,12 +229,21 @@ export class ComponentTokenService {
         if (!(error instanceof WechatApiError) || !TICKET_ERRCODES.has(error.errcode)) throw error;
         const newer = await this.tickets.current(componentAppid);
         if (attempt > 1 || newer === ticket) {
-          await this.tickets.requestPush(componentAppid).catch(() => false);
+          await this.requestPushQuietly(componentAppid);
           throw error;
         }
         ticket = newer;
       }
     }
+  }
+
+  /** Asking for a push is a side effort of a failed mint: its own failure is logged, not thrown. */
+  private async requestPushQuietly(componentAppid: string): Promise<void> {
+    await this.tickets
+      .requestPush(componentAppid)
+      .catch((e: unknown) =>
+        this.logger.warn(`api_start_push_ticket for ${componentAppid} failed: ${String(e)}`),
+      );
   }
 
   private remember(
