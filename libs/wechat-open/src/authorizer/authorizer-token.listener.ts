@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import { AuthorizerTokenService } from './authorizer-token.service.js';
+import { AuthorizerEvents } from './authorizer.events.js';
 
 export const TOKEN_CHANNEL = 'wechat_open_authorizer_token';
 
@@ -27,6 +28,7 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly tokens: AuthorizerTokenService,
+    private readonly events: AuthorizerEvents,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
 
@@ -38,6 +40,12 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
       client.on('notification', (msg) => {
         const [component, authorizer, version] = (msg.payload ?? '').split(' ');
         if (component && authorizer) {
+          if (version === 'erased') {
+            this.events.emit('tokens_erased', {
+              componentAppid: component,
+              authorizerAppid: authorizer,
+            });
+          }
           this.tokens.onTokenChanged(
             component,
             authorizer,

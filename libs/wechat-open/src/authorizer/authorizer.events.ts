@@ -11,6 +11,11 @@ export interface AuthorizerEventMap {
   needs_reauth: { record: AuthorizerRecord; cause: string };
   /** The account is bound to another tenant and the policy refused to move it. */
   tenant_conflict: { record: AuthorizerRecord; requestedTenant: string };
+  /**
+   * An account's tokens were erased (revoked or needs re-authorization) by any instance: announced
+   * through NOTIFY, so caches elsewhere can drop what they derived from them.
+   */
+  tokens_erased: { componentAppid: string; authorizerAppid: string };
   /** WeChat's daily quota for refreshing is exhausted (45009): someone must look. */
   quota_exhausted: { componentAppid: string; authorizerAppid: string };
 }

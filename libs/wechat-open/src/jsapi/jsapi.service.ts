@@ -122,6 +122,10 @@ export class JsApiService implements OnModuleInit {
     this.events.on('revoked', async ({ record }) => {
       await this.forgetAccount(record.componentAppid, record.authorizerAppid);
     });
+    // Another instance's revocation arrives by NOTIFY: drop the copies kept in memory here.
+    this.events.on('tokens_erased', ({ componentAppid, authorizerAppid }) => {
+      this.forgetCached(componentAppid, authorizerAppid);
+    });
   }
 
   /**
@@ -278,14 +282,19 @@ export class JsApiService implements OnModuleInit {
 
   /** Drops the account's tickets here and in the database (after a revocation). */
   async forgetAccount(componentAppid: string, authorizerAppid: string): Promise<void> {
+    this.forgetCached(componentAppid, authorizerAppid);
+    const deleted = await this.repo.deleteForAuthorizer(componentAppid, authorizerAppid);
+    if (deleted > 0)
+      this.logger.log(`deleted ${deleted} ticket(s) of ${authorizerAppid} of ${componentAppid}`);
+  }
+
+  /** Drops the in-process copies of the account's tickets. */
+  forgetCached(componentAppid: string, authorizerAppid: string): void {
     for (const ticketType of ['jsapi', 'wx_card'] as const) {
       this.memory.delete(keyOf({ componentAppid, authorizerAppid, ticketType }));
     }
     if (this.componentOf.get(authorizerAppid) === componentAppid)
       this.componentOf.delete(authorizerAppid);
-    const deleted = await this.repo.deleteForAuthorizer(componentAppid, authorizerAppid);
-    if (deleted > 0)
-      this.logger.log(`deleted ${deleted} ticket(s) of ${authorizerAppid} of ${componentAppid}`);
   }
 
   private checkUrl(authorizerAppid: string, url: string): void {
