@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWechatXml, WechatMessageCrypto } from '@app/wechat-open';
+import { buildWechatXml, ComponentTokenService, WechatMessageCrypto } from '@app/wechat-open';
 import { envelope, postPush, signedPush } from '../support/push.js';
 import { newComponent, startStack, TestStack } from '../support/stack.js';
 
@@ -200,5 +200,39 @@ describe('event URL (授权事件接收URL)', () => {
       const r = await post({ query: 'timestamp=1', body: good().body });
       expect(r.status).toBe(400);
     });
+  });
+});
+
+describe('metrics', () => {
+  it('counts pushes and WeChat calls by outcome, with no secret in the labels', async () => {
+    const stack = await startStack({ platform: { schedulers: false } });
+    try {
+      await stack.platform
+        .get(ComponentTokenService)
+        .getComponentAccessToken(stack.component.appid);
+      const bad = signedPush(
+        { ...stack.component, token: 'wrong' },
+        { AppId: stack.component.appid, CreateTime: 1, InfoType: 'x' },
+      );
+      await postPush(stack.platform.url, stack.component.appid, bad);
+      const text = await (await fetch(`${stack.platform.url}/metrics`)).text();
+      const c = stack.component.appid;
+      expect(text).toContain(
+        `wechat_events_total{component="${c}",info_type="component_verify_ticket",outcome="ok"} 1`,
+      );
+      expect(text).toContain(
+        `wechat_events_total{component="${c}",info_type="unknown",outcome="CRYPTO_BAD_SIGNATURE"} 1`,
+      );
+      expect(text).toContain(
+        'wechat_api_calls_total{endpoint="api_component_token",result="ok"} 1',
+      );
+      expect(text).toMatch(
+        new RegExp(`wechat_component_ticket_age_seconds\\{component="${c}"\\} \\d+`),
+      );
+      const token = await stack.platform.get(ComponentTokenService).getComponentAccessToken(c);
+      expect(text).not.toContain(token);
+    } finally {
+      await stack.close();
+    }
   });
 });

@@ -8,6 +8,8 @@ import { WechatErrorFilter } from './common/wechat-error.filter.js';
 import { PlatformConfig } from './config/platform-config.js';
 import { PLATFORM_CONFIG } from './config/platform-config.token.js';
 import { DevController } from './dev/dev.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { HealthController } from './health/health.controller.js';
 import { AuthorizationController } from './wechat/authorization.controller.js';
 import { WechatEventsController } from './wechat/wechat-events.controller.js';
@@ -82,12 +84,14 @@ export class AppModule {
         WechatEventsController,
         AuthorizationController,
         HealthController,
+        MetricsController,
         // The sandbox stands in for WeChat: add the pages that walk the flow in a browser.
         ...(config.wechat ? [] : [DevController]),
       ],
       providers: [
         { provide: PLATFORM_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: WechatErrorFilter },
+        MetricsService,
       ],
     };
   }

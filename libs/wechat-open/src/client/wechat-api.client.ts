@@ -21,6 +21,9 @@ export interface WechatRequest {
   body?: unknown;
 }
 
+/** Told of every attempt: endpoint name, `ok` / the errcode / `unavailable`, and seconds taken. */
+export type WechatCallObserver = (endpoint: string, result: string, seconds: number) => void;
+
 export type WechatResponse = Record<string, unknown> & { errcode?: number; errmsg?: string };
 
 /**
@@ -35,6 +38,13 @@ export class WechatApiClient {
 
   constructor(private readonly options: WechatApiClientOptions) {
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  }
+
+  private readonly observers: WechatCallObserver[] = [];
+
+  /** Adds an observer of every attempt (metrics); observers must not throw. */
+  observe(observer: WechatCallObserver): void {
+    this.observers.push(observer);
   }
 
   /** Closes the kept-alive connections (on shutdown). */
@@ -54,7 +64,7 @@ export class WechatApiClient {
     let lastError: Error | undefined;
     for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
       try {
-        return await this.once<T>(path, endpoint, req);
+        return await this.timed(endpoint, () => this.once<T>(path, endpoint, req));
       } catch (error) {
         const retryable =
           error instanceof WechatUnavailableError ||
@@ -69,6 +79,21 @@ export class WechatApiClient {
       }
     }
     throw lastError ?? new WechatUnavailableError(endpoint, 'no attempt made');
+  }
+
+  private async timed<T>(endpoint: string, attempt: () => Promise<T>): Promise<T> {
+    if (this.observers.length === 0) return attempt();
+    const started = performance.now();
+    let result = 'ok';
+    try {
+      return await attempt();
+    } catch (error) {
+      result = error instanceof WechatApiError ? String(error.errcode) : 'unavailable';
+      throw error;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      for (const observe of this.observers) observe(endpoint, result, seconds);
+    }
   }
 
   private async once<T extends WechatResponse>(
