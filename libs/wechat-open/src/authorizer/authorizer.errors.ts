@@ -43,17 +43,6 @@ export class AuthorizerTokenUnavailableError extends WechatOpenError {
   }
 }
 
-/** The account is bound to another tenant and the policy is to refuse. */
-export class TenantConflictError extends WechatOpenError {
-  constructor(authorizerAppid: string, currentTenant: string, requestedTenant: string) {
-    super('TENANT_CONFLICT', 'the account is already bound to another tenant', {
-      authorizerAppid,
-      currentTenant,
-      requestedTenant,
-    });
-  }
-}
-
 /** An authorization code could not be redeemed (61009 invalid or used, 61010 expired). */
 export class AuthorizationCodeError extends WechatOpenError {
   constructor(errcode: number | null, reason: string) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { AuthorizationCodeError, TenantConflictError } from '../authorizer/authorizer.errors.js';
+import { AuthorizationCodeError } from '../authorizer/authorizer.errors.js';
 import { AuthorizerService, RedeemResult, sha256 } from '../authorizer/authorizer.service.js';
 import { ComponentTokenService } from '../component-ticket/component-token.service.js';
 import { Clock } from '../core/clock.js';
@@ -184,11 +184,8 @@ export class PreAuthService implements OnModuleInit {
       await this.repo.consume(session.id, this.clock.now(), null, error.code);
       return this.back(session, { status: 'error', error: error.code });
     }
-    const outcome =
-      result.outcome === 'ok'
-        ? 'ok'
-        : new TenantConflictError(result.authorizerAppid, result.tenantId ?? '', session.tenantId)
-            .code;
+    // The account stayed with its tenant: the session's tenant learns why (the policy refused).
+    const outcome = result.outcome === 'ok' ? 'ok' : 'TENANT_CONFLICT';
     if (!(await this.repo.consume(session.id, this.clock.now(), result.authorizerAppid, outcome))) {
       throw new PreAuthError(
         'PRE_AUTH_SESSION_USED',
