@@ -6,8 +6,10 @@ import { Client } from 'pg';
 
 /**
  * The worker's program. It is plain CommonJS evaluated in a worker thread, so it runs the same
- * from compiled dist/ and from TypeScript under the test runner. PGlite is single-connection: the
- * socket server admits one client at a time, and the platform's pool is sized to match.
+ * from compiled dist/ and from TypeScript under the test runner. PGlite is one session: the socket
+ * server multiplexes clients onto it query by query, so two clients' transactions would mix. The
+ * platform therefore keeps a pool of one connection; the server still admits a few, because a
+ * closed client is released asynchronously and a strict limit of one turns the next away.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -15,7 +17,7 @@ const { PGlite } = require('@electric-sql/pglite');
 const { PGLiteSocketServer } = require('@electric-sql/pglite-socket');
 (async () => {
   const db = await PGlite.create(workerData.dataDir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });
   await server.start();
   const conn = server.getServerConn();
   const port = Number(conn.slice(conn.lastIndexOf(':') + 1));

@@ -71,11 +71,13 @@ const toClaimed = (r: Row): ClaimedToken => ({
 export class AuthorizerTokenRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** `m`: read inside the caller's transaction (a second connection may not exist: embedded). */
   async find(
     componentAppid: string,
     authorizerAppid: string,
+    m?: EntityManager,
   ): Promise<StoredAuthorizerToken | null> {
-    const rows = await this.db.query<Row[]>(
+    const rows = await (m ?? this.db).query<Row[]>(
       `SELECT t.component_appid, t.authorizer_appid, a.status, t.access_token_ciphertext,
               t.refresh_token_ciphertext, t.expires_at, t.version, t.lease_owner, t.lease_until
          FROM authorizer a JOIN authorizer_token t USING (component_appid, authorizer_appid)

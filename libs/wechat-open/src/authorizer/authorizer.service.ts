@@ -437,7 +437,7 @@ export class AuthorizerService implements OnModuleInit {
         const before = await this.repo.find(componentAppid, item.authorizer_appid, m);
         if (before?.status === 'revoked') return null;
         const stored = before
-          ? await this.tokens.find(componentAppid, item.authorizer_appid)
+          ? await this.tokens.find(componentAppid, item.authorizer_appid, m)
           : null;
         const current = stored?.refreshTokenCiphertext
           ? this.box.open(stored.refreshTokenCiphertext)
