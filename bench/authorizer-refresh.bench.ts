@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { AuthorizerRefreshScheduler, ComponentTokenService, SecretBox } from '@app/wechat-open';
 import { newAccount } from '../test/support/accounts.js';
@@ -37,9 +38,13 @@ export async function benchAuthorizerRefresh(): Promise<Record<string, number>> 
     await stack.sandbox.resetCounters();
     const scheduler = stack.platform.get(AuthorizerRefreshScheduler);
     const counter = new StatementCounter().install();
+    const cpuBefore = process.cpuUsage();
+    const sandboxCpuBefore = cpuSeconds(sandbox.pid);
     const started = performance.now();
     const result = await scheduler.sweep();
     const seconds = (performance.now() - started) / 1000;
+    const platformCpu = process.cpuUsage(cpuBefore);
+    const sandboxCpu = cpuSeconds(sandbox.pid) - sandboxCpuBefore;
     counter.uninstall();
     const ideal = (N * LATENCY_MS) / CONCURRENCY / 1000;
     const counters = await stack.sandbox.counters();
@@ -58,6 +63,11 @@ export async function benchAuthorizerRefresh(): Promise<Record<string, number>> 
     );
     line('database statements per refreshed token', (counter.count / result.ok).toFixed(3));
     line(
+      'CPU during the sweep (2 cores shared)',
+      `platform ${((platformCpu.user + platformCpu.system) / 1e6).toFixed(1)} s, sandbox ${sandboxCpu.toFixed(1)} s, ` +
+        'PostgreSQL the rest',
+    );
+    line(
       'platform process memory after the sweep',
       `rss ${mb(mem.rss)}, heap ${mb(mem.heapUsed)} (sandbox in its own process)`,
     );
@@ -71,6 +81,16 @@ export async function benchAuthorizerRefresh(): Promise<Record<string, number>> 
   } finally {
     await stack.close();
     await sandbox.stop();
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
   }
 }
 

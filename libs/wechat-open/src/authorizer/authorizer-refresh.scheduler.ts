@@ -119,13 +119,21 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
         const claim = queue.shift();
         if (claim) {
           await this.limiter.take();
-          const outcome = await this.tokens
-            .refreshClaimed(claim, 'schedule')
-            .catch((error: unknown) => {
-              this.logger.error(`refresh of ${claim.authorizerAppid} failed: ${String(error)}`);
-              return 'retry_later' as const;
-            });
-          result[outcome]++;
+          // The slot is free once WeChat has answered: storing the result (grouped with others)
+          // goes on in the background while this worker calls WeChat for the next token.
+          await new Promise<void>((answered) => {
+            const done = this.tokens
+              .refreshClaimed(claim, 'schedule', { onAnswered: answered })
+              .catch((error: unknown) => {
+                this.logger.error(`refresh of ${claim.authorizerAppid} failed: ${String(error)}`);
+                return 'retry_later' as const;
+              })
+              .then((outcome) => {
+                result[outcome]++;
+              })
+              .finally(answered);
+            writes.push(done);
+          });
           continue;
         }
         if (refilling) {
@@ -135,8 +143,10 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
         if (exhausted || this.stopped) return;
       }
     };
+    const writes: Promise<void>[] = [];
     await refill();
     await Promise.all(Array.from({ length: concurrency }, worker));
+    await Promise.all(writes);
     return result;
   }
 }

@@ -144,8 +144,14 @@ export class AuthorizerTokenService {
   async refreshClaimed(
     claim: ClaimedToken,
     trigger: RefreshLogEntry['trigger'],
-    recovered = false,
+    options: {
+      /** A 61023 already led to a retry with the listed refresh token. */
+      recovered?: boolean;
+      /** Called as soon as WeChat has answered, before the result is stored. */
+      onAnswered?: () => void;
+    } = {},
   ): Promise<RefreshResult> {
+    const recovered = options.recovered ?? false;
     const owner = this.options.instanceId;
     const started = this.clock.nowMs();
     const log = (result: string, errcode: number | null): RefreshLogEntry => ({
@@ -161,6 +167,8 @@ export class AuthorizerTokenService {
       await this.accounts.markNeedsReauth(componentAppid, authorizerAppid, 'refresh');
       return 'needs_reauth';
     }
+    const sealedRefresh = claim.refreshTokenCiphertext;
+    const currentRefresh = this.box.open(sealedRefresh);
     try {
       const answer = await this.componentTokens.post(
         componentAppid,
@@ -168,15 +176,14 @@ export class AuthorizerTokenService {
         {
           component_appid: componentAppid,
           authorizer_appid: authorizerAppid,
-          authorizer_refresh_token: this.box.open(claim.refreshTokenCiphertext),
+          authorizer_refresh_token: currentRefresh,
         },
       );
+      options.onAnswered?.();
       const accessToken = String(answer.authorizer_access_token);
       // WeChat echoes the refresh token; store whatever comes back, in case it ever differs.
-      const refreshToken =
-        typeof answer.authorizer_refresh_token === 'string' && answer.authorizer_refresh_token
-          ? answer.authorizer_refresh_token
-          : this.box.open(claim.refreshTokenCiphertext);
+      const returned = answer.authorizer_refresh_token;
+      const refreshToken = typeof returned === 'string' && returned ? returned : currentRefresh;
       const plan = this.plan(Number(answer.expires_in ?? 7200));
       const sealedAccess = this.box.seal(accessToken);
       const done = log('ok', null);
@@ -185,7 +192,8 @@ export class AuthorizerTokenService {
         authorizerAppid,
         version: claim.version,
         accessTokenCiphertext: sealedAccess,
-        refreshTokenCiphertext: this.box.seal(refreshToken),
+        refreshTokenCiphertext:
+          refreshToken === currentRefresh ? sealedRefresh : this.box.seal(refreshToken),
         ...plan,
         trigger,
         durationMs: done.durationMs,
@@ -236,7 +244,9 @@ export class AuthorizerTokenService {
           );
           const sealed = this.box.seal(fromList);
           await this.tokens.replaceRefreshToken(claim, owner, sealed);
-          return this.refreshClaimed({ ...claim, refreshTokenCiphertext: sealed }, trigger, true);
+          return this.refreshClaimed({ ...claim, refreshTokenCiphertext: sealed }, trigger, {
+            recovered: true,
+          });
         }
       }
       await this.tokens.saveFailure(claim, owner, null, log('needs_reauth', errcode));
