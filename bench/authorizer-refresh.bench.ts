@@ -68,8 +68,8 @@ export async function benchAuthorizerRefresh(): Promise<Record<string, number>> 
         'PostgreSQL the rest',
     );
     line(
-      'platform process memory after the sweep',
-      `rss ${mb(mem.rss)}, heap ${mb(mem.heapUsed)} (sandbox in its own process)`,
+      'bench process memory after the sweep',
+      `rss ${mb(mem.rss)}, heap ${mb(mem.heapUsed)} (platform + harness; see "memory" for the platform alone)`,
     );
     return {
       seconds,

@@ -3,6 +3,7 @@ import { realServerUrl } from '../test/support/database.js';
 import { prepareTemplate } from '../test/support/database.js';
 import { benchAuthorizerRefresh } from './authorizer-refresh.bench.js';
 import { benchHotPaths } from './hot-paths.bench.js';
+import { benchPlatformMemory } from './platform-memory.bench.js';
 import { benchRegistryScale } from './registry-scale.bench.js';
 
 /**
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     ['hot-paths', benchHotPaths],
     ['refresh', benchAuthorizerRefresh],
     ['scale', benchRegistryScale],
+    ['memory', benchPlatformMemory],
   ];
   for (const [name, run] of all) {
     if (wanted.length && !wanted.includes(name)) continue;
