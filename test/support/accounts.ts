@@ -17,8 +17,8 @@ export function newAccount(kind: 'official_account' | 'mini_program' = 'official
 
 /**
  * Creates an account in the sandbox and authorizes it without a browser: the sandbox pushes
- * `authorized`, the platform redeems the code in its job queue; resolves when the record and its
- * token are stored.
+ * `authorized`, the platform redeems the code in its job queue; resolves when the record, its
+ * token and its profile (fetched right after the redemption) are stored.
  */
 export async function authorizeAccount(
   stack: TestStack,
@@ -32,7 +32,8 @@ export async function authorizeAccount(
   const accounts = on.get(AuthorizerService);
   await eventually(async () => {
     const health = await accounts.tokenHealth(stack.component.appid, account.appid);
-    return health?.hasAccessToken;
+    const record = await accounts.find(stack.component.appid, account.appid);
+    return health?.hasAccessToken && record?.profileRefreshedAt;
   });
   return account;
 }

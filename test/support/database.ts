@@ -3,7 +3,11 @@ import { Client } from 'pg';
 import { EmbeddedPostgres } from '../../apps/platform/src/database/embedded-postgres.js';
 import { runMigrations } from '../../apps/platform/src/database/migration-runner.js';
 
-export const TEMPLATE_DB = 'wop_test_template';
+/**
+ * The migrated template each test database is copied from. Named per test run (the global setup
+ * sets WOP_TEST_TEMPLATE), so that two runs on one server never drop each other's template.
+ */
+export const templateDb = (): string => process.env.WOP_TEST_TEMPLATE ?? 'wop_test_template';
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The real PostgreSQL the tests use, or null when none is reachable (embedded fallback). */
@@ -28,16 +32,26 @@ function withDatabase(url: string, database: string): string {
 }
 
 /** Builds the migrated template database each test database is copied from. */
-export async function prepareTemplate(serverUrl: string): Promise<void> {
+export async function prepareTemplate(serverUrl: string, name = templateDb()): Promise<void> {
+  await dropTemplate(serverUrl, name);
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+    await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
   }
-  await runMigrations(withDatabase(serverUrl, TEMPLATE_DB), { lock: true });
+  await runMigrations(withDatabase(serverUrl, name), { lock: true });
+}
+
+export async function dropTemplate(serverUrl: string, name = templateDb()): Promise<void> {
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
 
 export interface TestDatabase {
@@ -60,7 +74,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const admin = new Client({ connectionString: server });
     await admin.connect();
     try {
-      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateDb()}`);
     } finally {
       await admin.end();
     }

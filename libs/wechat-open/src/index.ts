@@ -7,6 +7,7 @@ export * from './wechat-open.options.js';
 export * from './wechat-open.constants.js';
 export * from './core/clock.js';
 export * from './core/secret-box.js';
+export { WechatOpenEvents, WechatOpenEventMap } from './core/wechat-open.events.js';
 export { ComponentRegistry, UnknownComponentError } from './core/component-registry.js';
 export * from './client/wechat-api.client.js';
 export * from './client/wechat-api.errors.js';

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter } from 'node:events';
+import { TypedEvents } from '../core/typed-events.js';
 import { AuthorizerRecord } from './authorizer.types.js';
 
 /** What the registry announces; apps subscribe with `on`. */
@@ -22,26 +22,8 @@ export interface AuthorizerEventMap {
 
 /** Typed events of the Authorizer module. Listener errors are logged, never thrown at the emitter. */
 @Injectable()
-export class AuthorizerEvents {
-  private readonly logger = new Logger('AuthorizerEvents');
-  private readonly emitter = new EventEmitter();
-
-  on<K extends keyof AuthorizerEventMap>(
-    name: K,
-    listener: (e: AuthorizerEventMap[K]) => void | Promise<void>,
-  ): void {
-    this.emitter.on(name, (e: AuthorizerEventMap[K]) => {
-      try {
-        Promise.resolve(listener(e)).catch((error: unknown) =>
-          this.logger.error(`${name} listener failed: ${String(error)}`),
-        );
-      } catch (error) {
-        this.logger.error(`${name} listener failed: ${String(error)}`);
-      }
-    });
-  }
-
-  emit<K extends keyof AuthorizerEventMap>(name: K, event: AuthorizerEventMap[K]): void {
-    this.emitter.emit(name, event);
+export class AuthorizerEvents extends TypedEvents<AuthorizerEventMap> {
+  constructor() {
+    super(new Logger('AuthorizerEvents'));
   }
 }

@@ -15,6 +15,7 @@ import { Clock } from './clock.js';
 import { ComponentRegistry } from './component-registry.js';
 import { resolveOptions } from './resolve-options.js';
 import { SecretBox } from './secret-box.js';
+import { WechatOpenEvents } from './wechat-open.events.js';
 
 /** Injection token of the options exactly as the app gave them. */
 export const WECHAT_OPEN_RAW_OPTIONS = Symbol('WECHAT_OPEN_RAW_OPTIONS');
@@ -41,6 +42,7 @@ const shared: Provider[] = [
     inject: [WECHAT_OPEN_OPTIONS],
   },
   ComponentRegistry,
+  WechatOpenEvents,
   WechatEventBus,
   EventLogRepository,
   ComponentEventService,
