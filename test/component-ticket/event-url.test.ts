@@ -218,7 +218,7 @@ describe('metrics', () => {
       const text = await (await fetch(`${stack.platform.url}/metrics`)).text();
       const c = stack.component.appid;
       expect(text).toContain(
-        `wechat_events_total{component="${c}",info_type="component_verify_ticket",outcome="ok"} 1`,
+        `wechat_events_total{component="${c}",info_type="component_verify_ticket",outcome="applied"} 1`,
       );
       expect(text).toContain(
         `wechat_events_total{component="${c}",info_type="unknown",outcome="CRYPTO_BAD_SIGNATURE"} 1`,

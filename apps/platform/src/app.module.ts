@@ -63,6 +63,7 @@ export class AppModule {
           ticketStaleAfterSec: config.ticketStaleAfterSec,
           componentCron: config.componentCron,
           maxXmlBytes: config.maxXmlBytes,
+          pushTimestampWindowSec: config.pushTimestampWindowSec,
           schedulers: config.schedulers,
           minTokenRemainingSec: config.minTokenRemainingSec,
           instanceId: config.instanceId,

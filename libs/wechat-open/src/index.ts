@@ -12,7 +12,16 @@ export { ComponentRegistry, UnknownComponentError } from './core/component-regis
 export * from './client/wechat-api.client.js';
 export * from './client/wechat-api.errors.js';
 export { ComponentEventService, ReceivedEvent } from './events/component-event.service.js';
-export { WechatEventBus, ComponentEvent } from './events/event-bus.js';
+export {
+  WechatEventBus,
+  ComponentEvent,
+  ComponentEventHandler,
+  EventDisposition,
+} from './events/event-bus.js';
+export { PushOpener, OpenedPush, readCreateTime } from './events/push-opener.js';
+export { readPushQuery, checkFreshness } from './events/push-query.js';
+export { KNOWN_INFO_TYPES, infoTypeLabel } from './events/info-types.js';
+export { isDatabaseUnavailable } from './core/database-errors.js';
 export { JobQueue, PermanentJobError } from './jobs/job-queue.service.js';
 export * from './component-ticket/component-ticket.module.js';
 export * from './component-ticket/component-ticket.errors.js';

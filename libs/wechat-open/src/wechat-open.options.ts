@@ -100,6 +100,11 @@ export interface WechatOpenModuleOptions {
   ticketRepushIntervalSec?: number;
   /** Largest XML body accepted from WeChat. Default 65536 bytes. */
   maxXmlBytes?: number;
+  /**
+   * Refuse a push whose `timestamp` is further than this from now, either way (a captured push
+   * replayed later). 0 turns the check off. Default 300 s.
+   */
+  pushTimestampWindowSec?: number;
   /** Run the cron providers in this instance. Default true. */
   schedulers?: boolean;
   authorizer?: AuthorizerOptions;

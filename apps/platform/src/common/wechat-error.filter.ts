@@ -1,12 +1,14 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { WechatApiError, WechatOpenError } from '@app/wechat-open';
+import { isDatabaseUnavailable, WechatApiError, WechatOpenError } from '@app/wechat-open';
 
 const STATUS: Record<string, number> = {
   UNKNOWN_COMPONENT: 404,
   CRYPTO_BAD_SIGNATURE: 401,
+  PUSH_TIMESTAMP_OUT_OF_WINDOW: 401,
   XML_TOO_LARGE: 413,
   WECHAT_UNAVAILABLE: 503,
+  WECHAT_QUOTA_EXHAUSTED: 503,
   VERIFY_TICKET_MISSING: 503,
   COMPONENT_TOKEN_UNAVAILABLE: 503,
   AUTHORIZER_TOKEN_UNAVAILABLE: 503,
@@ -26,7 +28,7 @@ export function statusOf(error: WechatOpenError): number {
   if (error instanceof WechatApiError) return error.configuration ? 500 : 502;
   const known = STATUS[error.code];
   if (known) return known;
-  if (error.code.startsWith('CRYPTO_') || error.code.startsWith('XML_')) return 400;
+  if (/^(CRYPTO|XML|PUSH)_/.test(error.code)) return 400;
   if (error.code.endsWith('_NOT_FOUND')) return 404;
   if (error.code.endsWith('_CONFLICT')) return 409;
   if (error.code.startsWith('INVALID_')) return 400;
@@ -62,9 +64,31 @@ export class WechatErrorFilter implements ExceptionFilter {
       send(status, { error: exception.code, message: exception.message });
       return;
     }
+    if (isDatabaseUnavailable(exception)) {
+      // Ours, and passing: WeChat retries a push that was not answered `success`.
+      this.logger.error(`database unavailable: ${(exception as Error).message}`);
+      send(503, { error: 'DATABASE_UNAVAILABLE', message: 'the database is unavailable; retry' });
+      return;
+    }
+    const clientStatus = clientErrorStatus(exception);
+    if (clientStatus !== null) {
+      // Refused by the HTTP layer before any route ran (body too large, bad content type...).
+      const code = (exception as { code?: unknown }).code;
+      send(clientStatus, {
+        error: typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'BAD_REQUEST',
+        message: 'the request was refused',
+      });
+      return;
+    }
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );
     send(500, { error: 'INTERNAL', message: 'internal error' });
   }
+}
+
+/** The 4xx status a framework error carries (Fastify's FST_ERR_* have one), else null. */
+function clientErrorStatus(exception: unknown): number | null {
+  const status = (exception as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : null;
 }

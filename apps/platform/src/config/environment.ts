@@ -71,6 +71,8 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(60) TICKET_STALE_AFTER_SEC: number = 1800;
   @IsString() COMPONENT_TOKEN_CRON: string = '*/30 * * * * *';
   @Transform(toInt) @IsInt() @Min(1024) MAX_XML_BYTES: number = 64 * 1024;
+  /** Refuse pushes signed further than this from now (replays); 0 turns the check off. */
+  @Transform(toInt) @IsInt() @Min(0) PUSH_TIMESTAMP_WINDOW_SEC: number = 300;
 
   @Transform(toInt) @IsInt() @Min(60) PRE_AUTH_SESSION_TTL_SEC: number = 1800;
   /** JSON {"tenantId" or "*": ["https://dashboard.example.com/return/", ...]}. */

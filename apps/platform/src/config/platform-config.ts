@@ -28,6 +28,8 @@ export interface PlatformConfig {
   ticketStaleAfterSec: number;
   componentCron: string;
   maxXmlBytes: number;
+  /** Pushes signed further than this from now are refused; 0 = no check. */
+  pushTimestampWindowSec?: number;
   schedulers: boolean;
   preAuthSessionTtlSec: number;
   /** Return URL prefixes per tenant id (`*` = any tenant). */
@@ -100,6 +102,7 @@ export function toPlatformConfig(
     ticketStaleAfterSec: env.TICKET_STALE_AFTER_SEC,
     componentCron: env.COMPONENT_TOKEN_CRON,
     maxXmlBytes: env.MAX_XML_BYTES,
+    pushTimestampWindowSec: env.PUSH_TIMESTAMP_WINDOW_SEC,
     schedulers: true,
     preAuthSessionTtlSec: env.PRE_AUTH_SESSION_TTL_SEC,
     returnUrlAllowList: parseAllowList(env.TENANT_RETURN_URLS, sandboxed, env.PORT),

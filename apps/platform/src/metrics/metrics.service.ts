@@ -3,13 +3,16 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import {
   ComponentRegistry,
   ComponentTokenService,
+  infoTypeLabel,
   VerifyTicketService,
   WechatApiClient,
+  WechatOpenError,
 } from '@app/wechat-open';
 
 /**
- * The platform's Prometheus metrics. Labels are appids, endpoints, InfoTypes and result codes,
- * never a token, ticket or code.
+ * The platform's Prometheus metrics. Every label value comes from a closed set (configured
+ * component appids, known InfoTypes, our own error codes, our endpoints), never from what a
+ * sender wrote: junk requests cannot create series. Never a token, ticket or code.
  */
 @Injectable()
 export class MetricsService {
@@ -17,7 +20,7 @@ export class MetricsService {
 
   readonly events = new Counter({
     name: 'wechat_events_total',
-    help: 'Pushes received on the event URL, by component, InfoType and outcome (ok or error code)',
+    help: 'Pushes received on the event URL, by component, InfoType and outcome (applied, ignored or the error code)',
     labelNames: ['component', 'info_type', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -37,8 +40,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /**
+   * Counts a push on the event URL: `outcome` is the disposition (applied / ignored) or the
+   * error that refused it. An appid we are not configured for is counted as `unknown`.
+   */
+  countPush(componentAppid: string, infoType: string | undefined, outcome: unknown): void {
+    this.events.inc({
+      component: this.components.has(componentAppid) ? componentAppid : 'unknown',
+      info_type: infoTypeLabel(infoType),
+      outcome: typeof outcome === 'string' ? outcome : errorLabel(outcome),
+    });
+  }
+
   constructor(
-    components: ComponentRegistry,
+    private readonly components: ComponentRegistry,
     tickets: VerifyTicketService,
     tokens: ComponentTokenService,
     api: WechatApiClient,
@@ -75,4 +90,11 @@ export class MetricsService {
       },
     });
   }
+}
+
+/** An error as a label: our stable codes (WeChat's errcodes folded into one), else INTERNAL. */
+export function errorLabel(error: unknown): string {
+  if (!(error instanceof WechatOpenError)) return 'INTERNAL';
+  if (error.code.startsWith('WECHAT_')) return 'WECHAT_ERROR';
+  return /^[A-Z][A-Z0-9_]{0,47}$/.test(error.code) ? error.code : 'INTERNAL';
 }

@@ -28,6 +28,9 @@ export class AuthorizerEntity {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
   @Column({ name: 'profile_refreshed_at', type: 'timestamptz', nullable: true })
   profileRefreshedAt!: Date | null;
+  /** When the last authorization state change happened (WeChat's CreateTime for a push). */
+  @Column({ name: 'state_event_at', type: 'timestamptz', nullable: true })
+  stateEventAt!: Date | null;
 }
 
 /** The tokens of an authorized account, encrypted, with the refresh plan and lease. */

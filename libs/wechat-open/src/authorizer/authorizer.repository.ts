@@ -188,6 +188,37 @@ export class AuthorizerRepository {
     }));
   }
 
+  /** When the account's last authorization state change happened, or null (unknown account). */
+  async stateEventAt(componentAppid: string, authorizerAppid: string): Promise<Date | null> {
+    const rows = await this.db.query<{ at: Date | null }[]>(
+      `SELECT state_event_at AS at FROM authorizer WHERE component_appid = $1 AND authorizer_appid = $2`,
+      [componentAppid, authorizerAppid],
+    );
+    return rows[0]?.at ?? null;
+  }
+
+  /**
+   * Records a state change that happened at `at` (inside the caller's transaction, after the row
+   * was locked). With `onlyIfNewer`, a change older than the one recorded is refused: returns
+   * false and the caller must not apply it. Without, the later of the two times is kept.
+   */
+  async advanceStateEvent(
+    m: EntityManager,
+    componentAppid: string,
+    authorizerAppid: string,
+    at: Date,
+    onlyIfNewer: boolean,
+  ): Promise<boolean> {
+    const rows = await m.query<unknown>(
+      `UPDATE authorizer SET state_event_at = GREATEST(COALESCE(state_event_at, $3), $3)
+        WHERE component_appid = $1 AND authorizer_appid = $2
+          AND (NOT $4 OR state_event_at IS NULL OR state_event_at <= $3)
+        RETURNING 1`,
+      [componentAppid, authorizerAppid, at, onlyIfNewer],
+    );
+    return returnedRows(rows).length === 1;
+  }
+
   /** Accounts whose profile is older than `before`, oldest first. */
   async profileDue(
     before: Date,

@@ -5,7 +5,13 @@ import { WechatApiError } from '../client/wechat-api.errors.js';
 import { ComponentTokenService } from '../component-ticket/component-token.service.js';
 import { Clock } from '../core/clock.js';
 import { SecretBox } from '../core/secret-box.js';
-import { ComponentEvent, WechatEventBus } from '../events/event-bus.js';
+import {
+  APPLIED,
+  ComponentEvent,
+  ComponentEventHandler,
+  EventDisposition,
+  WechatEventBus,
+} from '../events/event-bus.js';
 import { JobQueue, PermanentJobError } from '../jobs/job-queue.service.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
@@ -25,6 +31,10 @@ import { planNextRefresh } from './refresh-plan.js';
 
 export interface RedeemContext {
   cause: ChangeCause;
+  /** WeChat's CreateTime of the push that carried the code (orders state changes). */
+  eventTime?: Date;
+  /** The account the push named (the landing does not know it). */
+  authorizerAppid?: string;
   /** The pre_auth_code the push carried, to find the tenant's session. */
   preAuthCode?: string;
   /** The tenant, when the caller knows it (the landing redirect). */
@@ -41,6 +51,30 @@ export interface RedeemResult {
 }
 
 const CODE_LEASE_MS = 30_000;
+
+/** The redeem job's payload (encrypted in wechat_job). */
+interface RedeemJob {
+  code: string;
+  preAuthCode: string | null;
+  cause: ChangeCause;
+  /** Absent in jobs stored before these fields existed. */
+  authorizerAppid?: string | null;
+  eventTime?: string;
+}
+
+interface AuthorizedPush {
+  code: string;
+  authorizerAppid: string | null;
+  preAuthCode: string | null;
+}
+
+/** A state change's time on our clock, in whole seconds like WeChat's CreateTime. */
+const wholeSeconds = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);
+
+const olderPush = (createTime: Date, last: Date): EventDisposition => ({
+  outcome: 'ignored',
+  reason: `older (${createTime.toISOString()}) than the last state change of the account (${last.toISOString()})`,
+});
 const REDEEM_JOB = 'authorizer.redeem';
 const PROFILE_JOB = 'authorizer.profile';
 
@@ -72,30 +106,43 @@ export class AuthorizerService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const onAuthorized = async (event: ComponentEvent) => {
-      const code = requireField(event.fields, 'AuthorizationCode');
-      // Recorded before WeChat gets its `success`; redeemed right after, retried until done.
-      await this.jobs.enqueue(REDEEM_JOB, event.componentAppid, sha256(code), {
-        code,
-        preAuthCode: optionalField(event.fields, 'PreAuthCode') ?? null,
-        cause: `push:${event.infoType}`,
-      });
+    const authorized: ComponentEventHandler<AuthorizedPush> = {
+      parse: (fields) => ({
+        code: requireField(fields, 'AuthorizationCode'),
+        authorizerAppid: optionalField(fields, 'AuthorizerAppid') || null,
+        preAuthCode: optionalField(fields, 'PreAuthCode') || null,
+      }),
+      handle: async (event, push) => {
+        if (push.authorizerAppid) {
+          const older = await this.olderThanLastChange(event, push.authorizerAppid);
+          if (older) return older;
+        }
+        // Recorded before WeChat gets its `success`; redeemed right after, retried until done.
+        await this.jobs.enqueue(REDEEM_JOB, event.componentAppid, sha256(push.code), {
+          code: push.code,
+          preAuthCode: push.preAuthCode,
+          authorizerAppid: push.authorizerAppid,
+          eventTime: event.createTime.toISOString(),
+          cause: `push:${event.infoType}`,
+        });
+        return APPLIED;
+      },
     };
-    this.bus.on('authorized', onAuthorized);
-    this.bus.on('updateauthorized', onAuthorized);
-    this.bus.on('unauthorized', async (event) => {
-      await this.revoke(
-        event.componentAppid,
-        requireField(event.fields, 'AuthorizerAppid'),
-        'push:unauthorized',
-      );
+    this.bus.on('authorized', authorized);
+    this.bus.on('updateauthorized', authorized);
+    this.bus.on('unauthorized', {
+      parse: (fields) => requireField(fields, 'AuthorizerAppid'),
+      handle: (event, authorizerAppid) =>
+        this.revoke(event.componentAppid, authorizerAppid, 'push:unauthorized', event.createTime),
     });
     this.jobs.register(REDEEM_JOB, async (payload, ctx) => {
-      const p = payload as { code: string; preAuthCode: string | null; cause: ChangeCause };
+      const p = payload as RedeemJob;
       try {
         await this.redeem(ctx.componentAppid, p.code, {
           cause: p.cause,
           preAuthCode: p.preAuthCode ?? undefined,
+          authorizerAppid: p.authorizerAppid ?? undefined,
+          eventTime: p.eventTime ? new Date(p.eventTime) : undefined,
         });
       } catch (error) {
         if (error instanceof AuthorizationCodeError)
@@ -107,6 +154,16 @@ export class AuthorizerService implements OnModuleInit {
       const p = payload as { authorizerAppid: string };
       await this.refreshProfile(ctx.componentAppid, p.authorizerAppid);
     });
+  }
+
+  /** An ignored disposition when the push is older than the account's last state change. */
+  private async olderThanLastChange(
+    event: ComponentEvent,
+    authorizerAppid: string,
+  ): Promise<EventDisposition | null> {
+    const last = await this.repo.stateEventAt(event.componentAppid, authorizerAppid);
+    if (!last || event.createTime.getTime() >= last.getTime()) return null;
+    return olderPush(event.createTime, last);
   }
 
   /** PreAuth tells the registry which tenant a pre_auth_code was created for. */
@@ -227,6 +284,13 @@ export class AuthorizerService implements OnModuleInit {
         updatedAt: now,
       };
       await this.repo.save(m, after);
+      await this.repo.advanceStateEvent(
+        m,
+        componentAppid,
+        authorizerAppid,
+        ctx.eventTime ?? wholeSeconds(now),
+        false,
+      );
       await this.repo.appendHistory(m, {
         componentAppid,
         authorizerAppid,
@@ -322,10 +386,28 @@ export class AuthorizerService implements OnModuleInit {
     return { tenantId: current, outcome: 'tenant_conflict' as const };
   }
 
-  /** Marks the account revoked and erases its tokens; the record and its history stay. */
-  async revoke(componentAppid: string, authorizerAppid: string, cause: ChangeCause): Promise<void> {
-    const record = await this.setStatus(componentAppid, authorizerAppid, 'revoked', cause);
-    if (record) this.events.emit('revoked', { record, cause });
+  /**
+   * Marks the account revoked and erases its tokens; the record and its history stay. With
+   * `eventTime` (a push), a revocation older than the account's last state change is ignored.
+   */
+  async revoke(
+    componentAppid: string,
+    authorizerAppid: string,
+    cause: ChangeCause,
+    eventTime?: Date,
+  ): Promise<EventDisposition> {
+    const result = await this.setStatus(
+      componentAppid,
+      authorizerAppid,
+      'revoked',
+      cause,
+      eventTime,
+    );
+    if (typeof result === 'object' && result !== null && 'status' in result) {
+      this.events.emit('revoked', { record: result, cause });
+      return APPLIED;
+    }
+    return result ?? APPLIED;
   }
 
   /** The refresh token is lost: stop refreshing and tell the app. */
@@ -334,16 +416,18 @@ export class AuthorizerService implements OnModuleInit {
     authorizerAppid: string,
     cause: ChangeCause,
   ): Promise<void> {
-    const record = await this.setStatus(componentAppid, authorizerAppid, 'needs_reauth', cause);
-    if (record) this.events.emit('needs_reauth', { record, cause });
+    const result = await this.setStatus(componentAppid, authorizerAppid, 'needs_reauth', cause);
+    if (result && 'status' in result) this.events.emit('needs_reauth', { record: result, cause });
   }
 
+  /** The record after the change; null when nothing changed; a disposition when ignored. */
   private async setStatus(
     componentAppid: string,
     authorizerAppid: string,
     status: 'revoked' | 'needs_reauth',
     cause: ChangeCause,
-  ): Promise<AuthorizerRecord | null> {
+    eventTime?: Date,
+  ): Promise<AuthorizerRecord | EventDisposition | null> {
     const now = this.clock.now();
     return this.repo.transaction(async (m) => {
       const before = await this.repo.find(componentAppid, authorizerAppid, m);
@@ -351,7 +435,17 @@ export class AuthorizerService implements OnModuleInit {
         this.logger.warn(
           `${status} for unknown account ${authorizerAppid} of ${componentAppid}; nothing to change`,
         );
-        return null;
+        return { outcome: 'ignored', reason: 'unknown account' } satisfies EventDisposition;
+      }
+      const at = eventTime ?? wholeSeconds(now);
+      // A push is ordered by WeChat's CreateTime; our own findings (61003, 61023) are always current.
+      const ordered = eventTime !== undefined;
+      if (!(await this.repo.advanceStateEvent(m, componentAppid, authorizerAppid, at, ordered))) {
+        const last = await this.repo.stateEventAt(componentAppid, authorizerAppid);
+        this.logger.warn(
+          `ignored ${status} of ${authorizerAppid} (${cause}): older than its last state change`,
+        );
+        return olderPush(at, last ?? at);
       }
       if (before.status === status) return null;
       const after: AuthorizerRecord = {

@@ -118,9 +118,12 @@ export class WechatApiClient {
       status = response.statusCode;
       text = await response.body.text();
     } catch (cause) {
-      const reason =
-        cause instanceof Error && /Timeout/.test(cause.name) ? 'timed out' : 'unreachable';
-      throw new WechatUnavailableError(endpoint, reason, { cause });
+      const timedOut = cause instanceof Error && /Timeout/.test(cause.name);
+      throw new WechatUnavailableError(endpoint, timedOut ? 'timed out' : 'unreachable', {
+        cause,
+        // A request that timed out was sent: WeChat may have acted on it.
+        outcomeUnknown: timedOut,
+      });
     }
     if (status < 200 || status >= 300) throw new WechatUnavailableError(endpoint, `HTTP ${status}`);
     let json: WechatResponse;

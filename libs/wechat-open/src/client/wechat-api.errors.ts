@@ -41,8 +41,39 @@ export class WechatApiError extends WechatOpenError {
 
 /** WeChat could not be reached, timed out, or answered with an HTTP error or a non-JSON body. */
 export class WechatUnavailableError extends WechatOpenError {
-  constructor(endpoint: string, reason: string, options?: { cause?: unknown }) {
+  /**
+   * True when the request may have reached WeChat and succeeded there (it timed out waiting for
+   * the answer). For a token refresh that means a new token may exist that we never saw, and it
+   * will invalidate the stored one after WeChat's grace period: refresh again soon.
+   */
+  readonly outcomeUnknown: boolean;
+
+  constructor(
+    endpoint: string,
+    reason: string,
+    options?: { cause?: unknown; outcomeUnknown?: boolean },
+  ) {
     super('WECHAT_UNAVAILABLE', `${endpoint}: ${reason}`, { endpoint }, options);
+    this.outcomeUnknown = options?.outcomeUnknown ?? false;
+  }
+}
+
+/**
+ * WeChat's quota for this call is used up (45009) and the call is paused until `retryAt`: the
+ * library refuses without calling WeChat again. Nothing a retry now could fix.
+ */
+export class WechatQuotaExhaustedError extends WechatOpenError {
+  constructor(
+    endpoint: string,
+    readonly retryAt: Date | null,
+    subject?: string,
+  ) {
+    super(
+      'WECHAT_QUOTA_EXHAUSTED',
+      `${endpoint}: WeChat's daily quota is exhausted (45009)` +
+        (retryAt ? `; paused until ${retryAt.toISOString()}` : ''),
+      { endpoint, subject },
+    );
   }
 }
 

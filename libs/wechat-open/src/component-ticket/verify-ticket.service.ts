@@ -3,7 +3,7 @@ import { WechatApiClient } from '../client/wechat-api.client.js';
 import { Clock } from '../core/clock.js';
 import { ComponentRegistry } from '../core/component-registry.js';
 import { SecretBox } from '../core/secret-box.js';
-import { WechatEventBus } from '../events/event-bus.js';
+import { APPLIED, WechatEventBus } from '../events/event-bus.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import { requireField } from '../xml/wechat-xml.js';
@@ -38,19 +38,21 @@ export class VerifyTicketService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.bus.on('component_verify_ticket', async (event) => {
-      const stored = await this.repo.saveTicketIfNewer(
-        event.componentAppid,
-        this.box.seal(requireField(event.fields, 'ComponentVerifyTicket')),
-        event.createTime,
-        this.clock.now(),
-      );
-      if (stored) this.storedListeners.forEach((listener) => listener(event.componentAppid));
-      else {
-        this.logger.warn(
-          `ignored a verify ticket older than the stored one for ${event.componentAppid}`,
+    this.bus.on('component_verify_ticket', {
+      parse: (fields) => requireField(fields, 'ComponentVerifyTicket'),
+      handle: async (event, ticket) => {
+        const stored = await this.repo.saveTicketIfNewer(
+          event.componentAppid,
+          this.box.seal(ticket),
+          event.createTime,
+          this.clock.now(),
         );
-      }
+        if (stored) {
+          this.storedListeners.forEach((listener) => listener(event.componentAppid));
+          return APPLIED;
+        }
+        return { outcome: 'ignored', reason: 'older than the stored ticket' };
+      },
     });
   }
 

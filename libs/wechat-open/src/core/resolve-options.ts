@@ -70,6 +70,7 @@ export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechat
     ticketStaleAfterSec: options.ticketStaleAfterSec ?? 1800,
     ticketRepushIntervalSec: options.ticketRepushIntervalSec ?? 600,
     maxXmlBytes: options.maxXmlBytes ?? 64 * 1024,
+    pushTimestampWindowSec: options.pushTimestampWindowSec ?? 300,
     schedulers: options.schedulers ?? true,
     clock: options.clock ?? new SystemClock(),
     instanceId:

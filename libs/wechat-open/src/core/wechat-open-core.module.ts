@@ -6,6 +6,7 @@ import { ComponentEventService } from '../events/component-event.service.js';
 import { WechatEventBus } from '../events/event-bus.js';
 import { EventLogEntity } from '../events/event-log.entity.js';
 import { EventLogRepository } from '../events/event-log.repository.js';
+import { PushOpener } from '../events/push-opener.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
 import { JobEntity } from '../jobs/job.entity.js';
 import { JobRepository } from '../jobs/job.repository.js';
@@ -45,6 +46,7 @@ const shared: Provider[] = [
   WechatOpenEvents,
   WechatEventBus,
   EventLogRepository,
+  PushOpener,
   ComponentEventService,
   JobRepository,
   JobQueue,

@@ -187,9 +187,11 @@ export class WechatMessageCrypto {
     }
     const appid = plain.subarray(start + length).toString('utf8');
     if (appid !== this.options.appid) {
+      // Lengths only: the bytes are decrypted data (with a flipped length field, CBC's
+      // malleability turns them into the secret part of the message), so they never leave here.
       throw new WechatCryptoError('CRYPTO_APPID_MISMATCH', 'receive id does not match the appid', {
         expected: this.options.appid,
-        received: appid.slice(0, 64),
+        receivedLength: appid.length,
       });
     }
     return {

@@ -1,14 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Clock } from '../core/clock.js';
-import { ComponentRegistry } from '../core/component-registry.js';
-import { EnvelopeQuery } from '../crypto/message-crypto.js';
-import { WechatXmlError } from '../errors/crypto.errors.js';
-import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
-import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
-import { optionalField, parseWechatXml, requireField } from '../xml/wechat-xml.js';
-import { ComponentEvent, WechatEventBus } from './event-bus.js';
+import { WechatPushError } from '../errors/crypto.errors.js';
+import { optionalField, requireField } from '../xml/wechat-xml.js';
+import { ComponentEvent, EventDisposition, WechatEventBus } from './event-bus.js';
 import { EventLogRepository } from './event-log.repository.js';
+import { KNOWN_INFO_TYPES } from './info-types.js';
+import { PushOpener } from './push-opener.js';
 import { redactFields } from './redact.js';
 
 export interface ReceivedEvent {
@@ -17,69 +15,63 @@ export interface ReceivedEvent {
   firstDelivery: boolean;
   /** False when no module handles this InfoType. */
   handled: boolean;
+  /** Applied, or ignored with the reason (an older authorization push, an older ticket). */
+  disposition: EventDisposition;
 }
 
 /**
- * Receives a push on the authorization-event URL: verify, decrypt, parse, log once, dispatch.
- * Anything that fails verification throws a typed error before a single row is written.
+ * Receives a push on the authorization-event URL: open (verify, decrypt, parse), let the InfoType's
+ * handler check the content, apply it, then append it to the event log once. Anything invalid
+ * throws a typed error before a single row is written; the log holds only pushes that were valid,
+ * each with what became of it.
  */
 @Injectable()
 export class ComponentEventService {
   private readonly logger = new Logger('ComponentEventService');
 
   constructor(
-    private readonly registry: ComponentRegistry,
+    private readonly opener: PushOpener,
     private readonly bus: WechatEventBus,
     private readonly log: EventLogRepository,
     private readonly clock: Clock,
-    @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
 
-  async receive(
-    componentAppid: string,
-    query: EnvelopeQuery,
-    body: string,
-  ): Promise<ReceivedEvent> {
-    const crypto = this.registry.crypto(componentAppid);
-    const envelope = parseWechatXml(body, this.options.maxXmlBytes);
-    const { message } = crypto.open(query, requireField(envelope, 'Encrypt'));
-    const fields = parseWechatXml(message, this.options.maxXmlBytes);
+  /** `query` and `body` are the request's, unchecked: everything about them is checked here. */
+  async receive(componentAppid: string, query: unknown, body: unknown): Promise<ReceivedEvent> {
+    const push = this.opener.open(componentAppid, query, body);
+    const { fields } = push;
     const infoType = requireField(fields, 'InfoType').toLowerCase();
     const appId = optionalField(fields, 'AppId');
     if (appId !== undefined && appId !== componentAppid) {
-      throw new WechatXmlError('XML_MISSING_FIELD', 'AppId in the push is not this component', {
-        field: 'AppId',
-      });
+      throw new WechatPushError('PUSH_WRONG_COMPONENT', 'the push names another component');
     }
-    const createTime = parseCreateTime(fields.CreateTime);
-    const event: ComponentEvent = { componentAppid, infoType, createTime, fields };
+    const event: ComponentEvent = { componentAppid, infoType, createTime: push.createTime, fields };
+    // The handler reads and checks its fields first: unusable content is refused unlogged.
+    const parsed = this.bus.parse(event);
+    // Applied before it is logged: if applying fails, WeChat's retry finds no row and tries again
+    // (handlers are idempotent); a retry of a push already applied and logged is stored once.
+    const disposition = await parsed.apply();
     const firstDelivery = await this.log.appendOnce({
       componentAppid,
       infoType,
       authorizerAppid:
         optionalField(fields, 'AuthorizerAppid') ?? optionalField(fields, 'appid') ?? null,
-      createTime,
+      createTime: push.createTime,
       dedupeKey: createHash('sha256')
         .update(componentAppid)
         .update('\n')
-        .update(message)
+        .update(push.message)
         .digest('hex'),
       payload: redactFields(fields),
       receivedAt: this.clock.now(),
+      disposition: disposition.outcome,
+      note: disposition.outcome === 'ignored' ? disposition.reason : null,
     });
-    // Dispatch even a retry: handlers are idempotent, and a retry may follow a failed first try.
-    const handled = await this.bus.dispatch(event);
-    if (!handled) this.logger.log(`recorded unhandled InfoType ${infoType} for ${componentAppid}`);
-    return { infoType, firstDelivery, handled };
+    if (!parsed.handled) {
+      // The InfoType is decrypted content: named in the log only when it is one WeChat documents.
+      const name = KNOWN_INFO_TYPES.has(infoType) ? infoType : 'an unknown InfoType';
+      this.logger.log(`recorded ${name} for ${componentAppid} (no handler)`);
+    }
+    return { infoType, firstDelivery, handled: parsed.handled, disposition };
   }
-}
-
-function parseCreateTime(value: unknown): Date {
-  const seconds = typeof value === 'string' ? Number(value) : NaN;
-  if (!Number.isInteger(seconds) || seconds <= 0) {
-    throw new WechatXmlError('XML_MISSING_FIELD', 'CreateTime is missing or not a number', {
-      field: 'CreateTime',
-    });
-  }
-  return new Date(seconds * 1000);
 }

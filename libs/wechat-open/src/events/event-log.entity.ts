@@ -12,4 +12,7 @@ export class EventLogEntity {
   @Column({ name: 'dedupe_key', type: 'text', unique: true }) dedupeKey!: string;
   @Column({ type: 'jsonb' }) payload!: Record<string, unknown>;
   @Column({ name: 'received_at', type: 'timestamptz' }) receivedAt!: Date;
+  /** applied, or ignored (see note): an older authorization push never undoes a newer change. */
+  @Column({ type: 'text', default: 'applied' }) disposition!: 'applied' | 'ignored';
+  @Column({ type: 'text', nullable: true }) note!: string | null;
 }

@@ -10,6 +10,8 @@ export interface NewEventLogRow {
   dedupeKey: string;
   payload: Record<string, unknown>;
   receivedAt: Date;
+  disposition: 'applied' | 'ignored';
+  note: string | null;
 }
 
 @Injectable()
@@ -20,8 +22,9 @@ export class EventLogRepository {
   async appendOnce(row: NewEventLogRow): Promise<boolean> {
     const inserted = await this.db.query<unknown[]>(
       `INSERT INTO wechat_event_log
-         (component_appid, info_type, authorizer_appid, create_time, dedupe_key, payload, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+         (component_appid, info_type, authorizer_appid, create_time, dedupe_key, payload, received_at,
+          disposition, note)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING id`,
       [
@@ -32,6 +35,8 @@ export class EventLogRepository {
         row.dedupeKey,
         JSON.stringify(row.payload),
         row.receivedAt,
+        row.disposition,
+        row.note,
       ],
     );
     return inserted.length === 1;

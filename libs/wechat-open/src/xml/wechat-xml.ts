@@ -3,6 +3,8 @@ import { WechatXmlError } from '../errors/crypto.errors.js';
 
 /** Default cap on an XML body: WeChat's pushes are a few KiB; anything near this is an attack. */
 export const DEFAULT_MAX_XML_BYTES = 64 * 1024;
+/** WeChat's documents nest three or four levels (fast registration's <info>); deeper is hostile. */
+export const MAX_XML_DEPTH = 16;
 
 export type XmlValue = string | XmlFields | XmlValue[];
 export interface XmlFields {
@@ -19,6 +21,7 @@ const parser = new XMLParser({
   htmlEntities: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  maxNestedTags: MAX_XML_DEPTH,
 });
 
 /**
@@ -35,16 +38,36 @@ export function parseWechatXml(body: string, maxBytes = DEFAULT_MAX_XML_BYTES): 
   }
   const valid = XMLValidator.validate(body);
   if (valid !== true) {
-    throw new WechatXmlError('XML_MALFORMED', `XML body is not well formed: ${valid.err.msg}`, {
+    // The code and position only: the validator's message quotes the document, which may be
+    // decrypted content.
+    throw new WechatXmlError('XML_MALFORMED', `XML body is not well formed (${valid.err.code})`, {
       line: valid.err.line,
+      col: valid.err.col,
     });
   }
-  const doc = parser.parse(body) as XmlFields;
+  let doc: XmlFields;
+  try {
+    doc = parser.parse(body) as XmlFields;
+  } catch (error) {
+    throw parserError(error);
+  }
   const root = doc.xml;
   if (root === undefined || typeof root !== 'object' || Array.isArray(root)) {
     throw new WechatXmlError('XML_MALFORMED', 'XML body has no <xml> root element');
   }
   return root;
+}
+
+/** The parser's refusals (nesting, reserved names) as typed errors that quote nothing. */
+function parserError(error: unknown): WechatXmlError {
+  const message = error instanceof Error ? error.message : '';
+  if (/nested tags/i.test(message)) {
+    return new WechatXmlError('XML_TOO_DEEP', `XML body nests deeper than ${MAX_XML_DEPTH} levels`);
+  }
+  if (/\[SECURITY\]|reserved/i.test(message)) {
+    return new WechatXmlError('XML_FORBIDDEN', 'XML body uses a reserved element name');
+  }
+  return new WechatXmlError('XML_MALFORMED', 'XML body could not be parsed');
 }
 
 /** Reads a required top-level string field. */
