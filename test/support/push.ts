@@ -16,18 +16,33 @@ export interface SignedPush {
 export function signedPush(
   component: ComponentConfig,
   fields: Record<string, unknown>,
+  options: { timestamp?: number } = {},
+): SignedPush & { encrypt: string } {
+  return signedMessage(component, buildWechatXml(fields), options);
+}
+
+/** Encrypts and signs any message text, well formed or not (tests of hostile content). */
+export function signedMessage(
+  component: ComponentConfig,
+  message: string,
+  options: { timestamp?: number } = {},
 ): SignedPush & { encrypt: string } {
   const crypto = new WechatMessageCrypto({
     token: component.token,
     encodingAesKey: component.encodingAesKey,
     appid: component.appid,
   });
-  const encrypt = crypto.encrypt(buildWechatXml(fields));
-  return { ...envelope(component, encrypt), encrypt };
+  const encrypt = crypto.encrypt(message);
+  return { ...envelope(component, encrypt, encrypt, options), encrypt };
 }
 
-export function envelope(component: ComponentConfig, encrypt: string, sign = encrypt): SignedPush {
-  const timestamp = String(Math.floor(Date.now() / 1000));
+export function envelope(
+  component: ComponentConfig,
+  encrypt: string,
+  sign = encrypt,
+  options: { timestamp?: number } = {},
+): SignedPush {
+  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
   const nonce = String(randomInt(100_000_000, 999_999_999));
   const q = new URLSearchParams({
     signature: plainSignature(component.token, timestamp, nonce),

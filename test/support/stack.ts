@@ -38,6 +38,8 @@ export interface StackOptions {
   extraComponents?: ComponentConfig[];
   /** Use a sandbox already running elsewhere (benchmarks run it in its own process). */
   sandboxUrl?: string;
+  /** Where the platform instances log (tests that read the logs; set platform.logLevel too). */
+  logStream?: { write(line: string): void };
 }
 
 export function freePort(): Promise<number> {
@@ -115,8 +117,12 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     };
     const app = await createPlatformApp(
       config,
-      { databaseUrl: db.url, poolSize: db.poolSize, wechat: config.wechat! },
-      { bufferLogs: false },
+      {
+        databaseUrl: config.database.url ?? db.url,
+        poolSize: config.database.poolSize,
+        wechat: config.wechat!,
+      },
+      { bufferLogs: false, logStream: options.logStream },
     );
     await app.listen(listenPort, '127.0.0.1');
     let stopped = false;

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { WechatOpenModule } from '@app/wechat-open';
 import { WechatErrorFilter } from './common/wechat-error.filter.js';
 import { PlatformConfig } from './config/platform-config.js';
@@ -11,6 +12,7 @@ import { DevController } from './dev/dev.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { HealthController } from './health/health.controller.js';
+import { httpLoggingParams } from './logging/http-logging.js';
 import { AuthorizationController } from './wechat/authorization.controller.js';
 import { WechatEventsController } from './wechat/wechat-events.controller.js';
 
@@ -21,27 +23,24 @@ export interface ResolvedEndpoints {
   wechat: { apiBaseUrl: string; mpBaseUrl: string; openBaseUrl: string };
 }
 
+/** What a running process adds to the configuration (tests capture the logs). */
+export interface PlatformRuntime {
+  /** Where the logs go. Default standard output. */
+  logStream?: DestinationStream;
+}
+
 /** The deployable service, built from a resolved configuration (tests build it the same way). */
 @Module({})
 export class AppModule {
-  static forRoot(config: PlatformConfig, endpoints: ResolvedEndpoints): DynamicModule {
+  static forRoot(
+    config: PlatformConfig,
+    endpoints: ResolvedEndpoints,
+    runtime: PlatformRuntime = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            // Log the path only: query strings carry signatures and, on some routes, tokens.
-            serializers: {
-              req: (req: { method: string; url: string; id: unknown }) => ({
-                id: req.id,
-                method: req.method,
-                path: req.url.split('?')[0],
-              }),
-            },
-            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
-          },
-        }),
+        LoggerModule.forRoot(httpLoggingParams(config.logLevel, runtime.logStream)),
         TypeOrmModule.forRoot({
           type: 'postgres',
           url: endpoints.databaseUrl,

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { AppModule, ResolvedEndpoints } from './app.module.js';
+import { AppModule, PlatformRuntime, ResolvedEndpoints } from './app.module.js';
 import { PlatformConfig } from './config/platform-config.js';
 import { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migration-runner.js';
@@ -20,7 +20,7 @@ export interface RunningPlatform {
 export async function createPlatformApp(
   config: PlatformConfig,
   endpoints: ResolvedEndpoints,
-  options: { bufferLogs?: boolean } = {},
+  options: { bufferLogs?: boolean } & PlatformRuntime = {},
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: config.maxXmlBytes, trustProxy: true });
   adapter
@@ -31,7 +31,7 @@ export async function createPlatformApp(
       (_req, body, done) => done(null, body),
     );
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, endpoints),
+    AppModule.forRoot(config, endpoints, { logStream: options.logStream }),
     adapter,
     { bufferLogs: options.bufferLogs ?? true },
   );

@@ -23,6 +23,9 @@ const STATUS: Record<string, number> = {
   INVALID_LINK_OPTIONS: 400,
 };
 
+/** Codes that mean "what was pushed to us is unusable" (the sender's problem, counted, not alarming). */
+const PUSH_INPUT = /^(CRYPTO_|XML_|PUSH_|UNKNOWN_COMPONENT$)/;
+
 /** HTTP status for each stable library error code (prefix match for families). */
 export function statusOf(error: WechatOpenError): number {
   if (error instanceof WechatApiError) return error.configuration ? 500 : 502;
@@ -58,8 +61,13 @@ export class WechatErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof WechatOpenError) {
       const status = statusOf(exception);
+      // Refused pushes are counted in metrics; at debug level a flood of junk cannot flood the log.
       const log =
-        status >= 500 ? this.logger.error.bind(this.logger) : this.logger.warn.bind(this.logger);
+        status >= 500
+          ? this.logger.error.bind(this.logger)
+          : PUSH_INPUT.test(exception.code)
+            ? this.logger.debug.bind(this.logger)
+            : this.logger.warn.bind(this.logger);
       log(`${exception.code}: ${exception.message} ${JSON.stringify(exception.meta)}`);
       send(status, { error: exception.code, message: exception.message });
       return;

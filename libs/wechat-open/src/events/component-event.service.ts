@@ -57,8 +57,12 @@ export class ComponentEventService {
       authorizerAppid:
         optionalField(fields, 'AuthorizerAppid') ?? optionalField(fields, 'appid') ?? null,
       createTime: push.createTime,
+      // A retry with the same outcome is stored once; the same push with another outcome (a
+      // revocation applied, then replayed after a re-authorization and ignored) is a new fact.
       dedupeKey: createHash('sha256')
         .update(componentAppid)
+        .update('\n')
+        .update(disposition.outcome)
         .update('\n')
         .update(push.message)
         .digest('hex'),
