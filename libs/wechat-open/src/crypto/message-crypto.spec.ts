@@ -207,3 +207,45 @@ describe('key rotation', () => {
     expect(Buffer.from(c.encrypt(msg), 'base64').length).toBe(96);
   });
 });
+
+describe('errors about decrypted data', () => {
+  const crypto = new WechatMessageCrypto({
+    token: 'tok',
+    encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+    appid: 'wx0123456789abcdef',
+  });
+  const ticket = 'ticket@@@SECRETsecretSECRETsecretQWERTYzxcv';
+  const message = `<xml><ComponentVerifyTicket>${ticket}</ComponentVerifyTicket></xml>`;
+
+  /**
+   * CBC is malleable: flipping bits of the first ciphertext block flips the same bits of the
+   * second plaintext block, which holds the length field. No key needed, only a captured push.
+   */
+  const withLength = (length: number): string => {
+    const c = Buffer.from(crypto.encrypt(message), 'base64');
+    const real = Buffer.byteLength(message);
+    const delta = Buffer.alloc(4);
+    delta.writeUInt32BE((real ^ length) >>> 0, 0);
+    for (let i = 0; i < 4; i++) c[i] ^= delta[i];
+    return c.toString('base64');
+  };
+
+  it('carry lengths and codes, never bytes of the plaintext (length-field flip)', () => {
+    for (const length of [0, 5, 20]) {
+      try {
+        crypto.decrypt(withLength(length));
+        throw new Error('decrypted a tampered message');
+      } catch (error) {
+        expect(error).toBeInstanceOf(WechatCryptoError);
+        const text = JSON.stringify({
+          m: (error as Error).message,
+          meta: (error as WechatCryptoError).meta,
+        });
+        for (let i = 0; i + 8 <= ticket.length; i++) {
+          expect(text).not.toContain(ticket.slice(i, i + 8));
+        }
+        expect(text).not.toContain('ComponentVerifyTicket');
+      }
+    }
+  });
+});

@@ -48,3 +48,45 @@ describe('parseWechatXml', () => {
     expect(parseWechatXml(xml)).toEqual({ ToUserName: 'gh_1', CreateTime: '12', Content: 'a]]>b' });
   });
 });
+
+describe('parseWechatXml under hostile input', () => {
+  it('refuses deep nesting with XML_TOO_DEEP, however deep', () => {
+    for (const depth of [20, 400, 20_000]) {
+      const body = `<xml>${'<a>'.repeat(depth)}x${'</a>'.repeat(depth)}</xml>`;
+      expect(
+        codeOf(() => parseWechatXml(body, 1 << 20)),
+        String(depth),
+      ).toBe('XML_TOO_DEEP');
+    }
+    const info = '<xml><info><name>n</name><code>1</code></info></xml>';
+    expect(parseWechatXml(info)).toEqual({ info: { name: 'n', code: '1' } });
+  });
+
+  it('refuses reserved element names (__proto__, constructor, prototype) as XML_FORBIDDEN', () => {
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      expect(
+        codeOf(() => parseWechatXml(`<xml><${name}>1</${name}></xml>`)),
+        name,
+      ).toBe('XML_FORBIDDEN');
+    }
+  });
+
+  it('never quotes the document in its errors (it may be decrypted content)', () => {
+    const secret = 'ticket@@@s3cr3tTicketValue';
+    for (const body of [
+      `<xml><${secret}>1</B></xml>`,
+      `<xml><A>${secret}</B></xml>`,
+      `<xml><A x="${secret}>1</A></xml>`,
+    ]) {
+      try {
+        parseWechatXml(body);
+      } catch (error) {
+        const e = error as WechatXmlError;
+        expect(e.code).toBe('XML_MALFORMED');
+        expect(JSON.stringify({ m: e.message, meta: e.meta })).not.toContain('s3cr3t');
+        continue;
+      }
+      throw new Error(`accepted ${body}`);
+    }
+  });
+});
