@@ -187,13 +187,35 @@ describe('the event URL under hostile input', () => {
     expect((await accounts.get(appid, account.appid)).status).toBe('authorized');
     const health = await accounts.tokenHealth(appid, account.appid);
     expect(health).toMatchObject({ hasAccessToken: true, hasRefreshToken: true });
+    // The replay is the revocation push again: the event log keeps it once; the account's
+    // history says it was ignored, and why.
+    const history = await accounts.history(appid, account.appid);
+    expect(history[0]).toMatchObject({ action: 'push_ignored', cause: 'push:unauthorized' });
+    expect(history[0].note).toMatch(/older .* than the last state change/);
+  });
+
+  it('records a new, older unauthorized push as ignored in the event log', async () => {
+    const account = await authorizeAccount(stack);
+    const replay = signedPush(stack.component, {
+      AppId: stack.component.appid,
+      CreateTime: nowSec() - 120,
+      InfoType: 'unauthorized',
+      AuthorizerAppid: account.appid,
+    });
+    expect(await post(replay)).toEqual({ status: 200, body: 'success' });
+    const accounts = stack.platform.get(AuthorizerService);
+    expect((await accounts.get(stack.component.appid, account.appid)).status).toBe('authorized');
     const logged = await db.query<{ disposition: string; note: string }>(
       `SELECT disposition, note FROM wechat_event_log
-        WHERE info_type = 'unauthorized' AND authorizer_appid = $1 ORDER BY id DESC LIMIT 1`,
+        WHERE info_type = 'unauthorized' AND authorizer_appid = $1`,
       [account.appid],
     );
-    expect(logged.rows[0].disposition).toBe('ignored');
-    expect(logged.rows[0].note).toMatch(/older .* than the last state change/);
+    expect(logged.rows).toEqual([
+      {
+        disposition: 'ignored',
+        note: expect.stringMatching(/older .* than the last state change/) as string,
+      },
+    ]);
   });
 
   it('answers 503 while the database is unreachable, and success again once it is back', async (ctx) => {

@@ -6,6 +6,7 @@ import { AppModule, PlatformRuntime, ResolvedEndpoints } from './app.module.js';
 import { PlatformConfig } from './config/platform-config.js';
 import { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migration-runner.js';
+import { requestId } from './logging/http-logging.js';
 import { startDevSandbox } from './dev-sandbox.js';
 
 export interface RunningPlatform {
@@ -22,9 +23,17 @@ export async function createPlatformApp(
   endpoints: ResolvedEndpoints,
   options: { bufferLogs?: boolean } & PlatformRuntime = {},
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.maxXmlBytes, trustProxy: true });
-  adapter
-    .getInstance()
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.maxXmlBytes,
+    trustProxy: true,
+    genReqId: requestId,
+  });
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  fastify
     .addContentTypeParser(
       ['text/xml', 'application/xml'],
       { parseAs: 'string', bodyLimit: config.maxXmlBytes },

@@ -1,5 +1,6 @@
+import { RequestMethod } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { DestinationStream } from 'pino';
 import type { Params } from 'nestjs-pino';
 
@@ -8,13 +9,12 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * The request id of a request: the caller's `x-request-id` when it has a sane shape, else a new
- * UUID. It is echoed in the response header and appears on every log line of the request.
+ * UUID. Fastify assigns it (its `genReqId`), echoes it in the response header, and pino-http
+ * puts it on every log line of the request.
  */
-export function requestId(req: IncomingMessage, res: ServerResponse): string {
+export function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  res.setHeader('x-request-id', id);
-  return id;
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /**
@@ -24,6 +24,9 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
  */
 export function httpLoggingParams(level: string, stream?: DestinationStream): Params {
   return {
+    // Every route, spelled for Nest 12's router: nestjs-pino's default (`{/*splat}`) matched no
+    // route here, so no request was ever logged nor bound to its log lines.
+    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
     pinoHttp: [
       {
         level,

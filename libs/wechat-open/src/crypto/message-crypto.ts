@@ -47,6 +47,23 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const RANDOM_BYTES = 16;
 const LENGTH_BYTES = 4;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * WeChat's messages are UTF-8. A block garbled by tampering with the ciphertext (CBC lets anyone
+ * holding the token do that without the key) is almost never valid UTF-8: refuse it rather than
+ * let the decoder paper over it with replacement characters.
+ */
+function strictUtf8(bytes: Buffer): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new WechatCryptoError('CRYPTO_BAD_LAYOUT', 'the decrypted message is not valid UTF-8', {
+      length: bytes.length,
+    });
+  }
+}
+
 /** Turns an EncodingAESKey into the 32-byte AES key, refusing anything that is not exactly that. */
 export function decodeEncodingAesKey(encodingAesKey: string): Buffer {
   if (!KEY_CHARS.test(encodingAesKey)) {
@@ -111,6 +128,11 @@ export class WechatMessageCrypto {
       throw new WechatCryptoError('CRYPTO_BAD_BASE64', 'Encrypt is not standard base64');
     }
     const cipherText = Buffer.from(encrypt, 'base64');
+    // Canonical only: unused low bits set in the last character would decode to the same bytes
+    // under another text, a second signature for one message.
+    if (cipherText.toString('base64') !== encrypt) {
+      throw new WechatCryptoError('CRYPTO_BAD_BASE64', 'Encrypt is not canonical base64');
+    }
     if (cipherText.length === 0 || cipherText.length % 16 !== 0) {
       throw new WechatCryptoError(
         'CRYPTO_BAD_LAYOUT',
@@ -195,7 +217,7 @@ export class WechatMessageCrypto {
       });
     }
     return {
-      message: plain.subarray(start, start + length).toString('utf8'),
+      message: strictUtf8(plain.subarray(start, start + length)),
       random: Buffer.from(plain.subarray(0, RANDOM_BYTES)),
     };
   }

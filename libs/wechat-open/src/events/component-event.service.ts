@@ -57,12 +57,11 @@ export class ComponentEventService {
       authorizerAppid:
         optionalField(fields, 'AuthorizerAppid') ?? optionalField(fields, 'appid') ?? null,
       createTime: push.createTime,
-      // A retry with the same outcome is stored once; the same push with another outcome (a
-      // revocation applied, then replayed after a re-authorization and ignored) is a new fact.
+      // WeChat's retries and replays of the same content are stored once, with the outcome of
+      // the first delivery; the handler records a later ignored replay where it matters (the
+      // account's history).
       dedupeKey: createHash('sha256')
         .update(componentAppid)
-        .update('\n')
-        .update(disposition.outcome)
         .update('\n')
         .update(push.message)
         .digest('hex'),

@@ -12,6 +12,9 @@ export interface XmlFields {
 }
 
 const FORBIDDEN = /<!DOCTYPE|<!ENTITY|<!ELEMENT|<!ATTLIST|<\?xml-stylesheet/i;
+/** Characters XML 1.0 does not allow anywhere in a document (controls other than tab, LF, CR). */
+// eslint-disable-next-line no-control-regex
+const NOT_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 const parser = new XMLParser({
   ignoreAttributes: true,
@@ -35,6 +38,9 @@ export function parseWechatXml(body: string, maxBytes = DEFAULT_MAX_XML_BYTES): 
   }
   if (FORBIDDEN.test(body)) {
     throw new WechatXmlError('XML_FORBIDDEN', 'XML body declares a DOCTYPE or entity');
+  }
+  if (NOT_XML_CHARS.test(body)) {
+    throw new WechatXmlError('XML_MALFORMED', 'XML body contains characters XML does not allow');
   }
   const valid = XMLValidator.validate(body);
   if (valid !== true) {
