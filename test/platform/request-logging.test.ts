@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postPush, signedPush } from '../support/push.js';
+import { signedPush } from '../support/push.js';
 import { startStack, TestStack } from '../support/stack.js';
 
 describe('HTTP request logging', () => {
