@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AuthorizerService, LinkKind, PreAuthService } from '@app/wechat-open';
+import { SingleQueryPipe } from '../common/single-query.pipe.js';
 import { PlatformConfig } from '../config/platform-config.js';
 import { PLATFORM_CONFIG } from '../config/platform-config.token.js';
 
@@ -21,8 +22,8 @@ export class DevController {
   /** Starts a session for `tenant` and goes to its entry page, as a dashboard's button would. */
   @Get('connect')
   async connect(
-    @Query('tenant') tenant: string | undefined,
-    @Query('kind') kind: string | undefined,
+    @Query('tenant', SingleQueryPipe) tenant: string | undefined,
+    @Query('kind', SingleQueryPipe) kind: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const tenantId = tenant || 'demo';
@@ -37,10 +38,10 @@ export class DevController {
   /** Where the flow ends: the outcome and the tenant's accounts (no secrets). */
   @Get('connected')
   async connected(
-    @Query() query: Record<string, string>,
+    @Query() query: Record<string, unknown>,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const tenantId = query.tenant ?? 'demo';
+    const tenantId = new SingleQueryPipe().transform(query.tenant) ?? 'demo';
     const list = await this.accounts.listByTenant(tenantId);
     const rows = list
       .map(
@@ -50,7 +51,7 @@ export class DevController {
       )
       .join('');
     const outcome = Object.entries(query)
-      .map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(v)}`)
+      .map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(String(v))}`)
       .join(' &middot; ');
     await reply.header('content-type', 'text/html; charset=utf-8').send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Connected</title></head><body>

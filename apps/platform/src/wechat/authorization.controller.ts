@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { PreAuthService, WechatOpenError } from '@app/wechat-open';
+import { SingleQueryPipe } from '../common/single-query.pipe.js';
 import { statusOf } from '../common/wechat-error.filter.js';
 import { entryPage, errorPage } from './authorization-pages.js';
 
@@ -30,8 +31,8 @@ export class AuthorizationController {
   @Get('authorized')
   async landing(
     @Param('componentAppid') componentAppid: string,
-    @Query('session') sessionId: string | undefined,
-    @Query('auth_code') authCode: string | undefined,
+    @Query('session', SingleQueryPipe) sessionId: string | undefined,
+    @Query('auth_code', SingleQueryPipe) authCode: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     await this.page(reply, async () => {
