@@ -28,8 +28,8 @@ describe('component access token', () => {
   it('is refreshed before expiry, cycle after cycle, and never presented expired', async () => {
     stack = await startStack({
       // WeChat keeps a replaced token valid a few minutes; here a second, far shorter than the life.
+      // The default margins are scaled down to a 4 s lifetime (refresh 1 s before expiry).
       sandboxSettings: { componentTokenTtlSec: 4, tokenGraceSec: 1 },
-      platform: { componentTokenRefreshMarginSec: 2, minTokenRemainingSec: 1 },
     });
     const preAuth = stack.platform.get(PreAuthService);
     const deadline = Date.now() + 11_000;
@@ -65,8 +65,8 @@ describe('component access token', () => {
 
   it('is refreshed by one of two instances sweeping together, not both', async ({ skip }) => {
     stack = await startStack({
-      sandboxSettings: { componentTokenTtlSec: 6 },
-      platform: { componentTokenRefreshMarginSec: 3, minTokenRemainingSec: 1 },
+      // The default margins scaled to a 4 s lifetime: refreshed 1 s before expiry, every 3 s.
+      sandboxSettings: { componentTokenTtlSec: 4 },
     });
     if (stack.db.kind !== 'real') skip('needs a real PostgreSQL with several connections');
     await stack.startInstance({ instanceId: 'second' });

@@ -200,6 +200,10 @@ describe('JS-SDK tickets and signatures', () => {
     await expect(jsapi.getJsSdkConfig(other, 'https://pages.example.com/')).rejects.toMatchObject({
       code: 'WECHAT_40001',
     });
+    // A failed fetch backs off (60 s) before WeChat is asked again: let that pause run out.
+    await stack.platform
+      .get(DataSource)
+      .query(`UPDATE jsapi_ticket SET retry_at = now() WHERE authorizer_appid = $1`, [other]);
     await expect(jsapi.getJsSdkConfig(other, 'https://pages.example.com/')).resolves.toMatchObject({
       appId: other,
     });

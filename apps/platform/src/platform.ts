@@ -33,12 +33,11 @@ export async function createPlatformApp(
     void reply.header('x-request-id', request.id);
     done();
   });
-  fastify
-    .addContentTypeParser(
-      ['text/xml', 'application/xml'],
-      { parseAs: 'string', bodyLimit: config.maxXmlBytes },
-      (_req, body, done) => done(null, body),
-    );
+  fastify.addContentTypeParser(
+    ['text/xml', 'application/xml'],
+    { parseAs: 'string', bodyLimit: config.maxXmlBytes },
+    (_req, body, done) => done(null, body),
+  );
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, endpoints, { logStream: options.logStream }),
     adapter,

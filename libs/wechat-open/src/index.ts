@@ -22,6 +22,7 @@ export { PushOpener, OpenedPush, readCreateTime } from './events/push-opener.js'
 export { readPushQuery, checkFreshness } from './events/push-query.js';
 export { KNOWN_INFO_TYPES, infoTypeLabel } from './events/info-types.js';
 export { isDatabaseUnavailable } from './core/database-errors.js';
+export { SchedulerMissingError } from './core/cron-task.js';
 export { JobQueue, PermanentJobError } from './jobs/job-queue.service.js';
 export * from './component-ticket/component-ticket.module.js';
 export * from './component-ticket/component-ticket.errors.js';

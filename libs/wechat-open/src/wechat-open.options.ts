@@ -32,6 +32,16 @@ export interface AuthorizerOptions {
   refreshBatchSize?: number;
   /** Refresh profiles older than this on a slow schedule. Default 86400 s. */
   profileMaxAgeSec?: number;
+  /** Profiles fetched per run of the profile schedule. Default 50. */
+  profileBatchSize?: number;
+  /** Cron expression (with seconds) of the profile schedule. Default every 15 min, on the minute. */
+  profileCron?: string;
+  /**
+   * A refresh claim (sweep or on demand) lasts this long and is renewed every third of it while
+   * the refresh goes on; a dead instance's claims come free after it. At most half the refresh
+   * margin (checked at start-up). Default 30 s.
+   */
+  leaseSec?: number;
   /** An account bound to one tenant and authorized for another: refuse (default) or move it. */
   tenantConflictPolicy?: TenantConflictPolicy;
   /** LISTEN for token changes made by other instances (needs a spare connection). Default true. */
@@ -88,7 +98,11 @@ export interface WechatOpenModuleOptions {
   api?: Partial<WechatApiClientOptions>;
   /** Hosts of the authorization pages. Defaults: https://mp.weixin.qq.com, https://open.weixin.qq.com. */
   authPages?: { mpBaseUrl?: string; openBaseUrl?: string };
-  /** Refresh the component token this long before it expires. Default 900 s. */
+  /**
+   * Refresh the component token this long before it expires (scaled down to a quarter of the
+   * lifetime WeChat gave it, for short-lived tokens). Must exceed minTokenRemainingSec and twice
+   * the 30 s minting lease (checked at start-up). Default 900 s.
+   */
   componentTokenRefreshMarginSec?: number;
   /** Never hand out a token (component or authorizer) with less than this left. Default 60 s. */
   minTokenRemainingSec?: number;
@@ -96,7 +110,12 @@ export interface WechatOpenModuleOptions {
   componentCron?: string;
   /** Ask WeChat to restart ticket pushes when the newest ticket is older. Default 1800 s. */
   ticketStaleAfterSec?: number;
-  /** At most one api_start_push_ticket per component per this interval. Default 600 s. */
+  /**
+   * Longest pause between two api_start_push_ticket calls for a missing or stale ticket (across
+   * instances): the first ask goes out once the HTTP server listens, the next after 60 s,
+   * doubling up to this; a new ticket starts over. (After WeChat refused the stored ticket, asks
+   * are limited to one a minute, apart from these.) Default 600 s.
+   */
   ticketRepushIntervalSec?: number;
   /** Largest XML body accepted from WeChat. Default 65536 bytes. */
   maxXmlBytes?: number;
@@ -105,7 +124,11 @@ export interface WechatOpenModuleOptions {
    * replayed later). 0 turns the check off. Default 300 s.
    */
   pushTimestampWindowSec?: number;
-  /** Run the cron providers in this instance. Default true. */
+  /**
+   * Run the library's scheduled jobs in this instance (token refreshes, asks for tickets, minting
+   * when a ticket arrives). They are registered in the host's SchedulerRegistry: the host must
+   * import ScheduleModule.forRoot() from @nestjs/schedule (start-up fails otherwise). Default true.
+   */
   schedulers?: boolean;
   authorizer?: AuthorizerOptions;
   preAuth?: PreAuthOptions;

@@ -82,6 +82,10 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1) @Max(500) AUTHORIZER_REFRESH_CONCURRENCY: number = 50;
   @Transform(toInt) @IsInt() @Min(1) AUTHORIZER_REFRESH_RATE_PER_SEC: number = 200;
   @Transform(toBool) @IsBoolean() AUTHORIZER_SYNC_ON_STARTUP: boolean = false;
+  /** Refresh claims last this long, renewed while the refresh runs; at most half the margin. */
+  @Transform(toInt) @IsInt() @Min(1) AUTHORIZER_LEASE_SEC: number = 30;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) AUTHORIZER_PROFILE_BATCH_SIZE: number = 50;
+  @IsString() AUTHORIZER_PROFILE_CRON: string = '0 */15 * * * *';
 }
 
 /** Parses and validates the environment; throws one error listing every offending key. */

@@ -112,6 +112,9 @@ export function toPlatformConfig(
       refreshRatePerSec: env.AUTHORIZER_REFRESH_RATE_PER_SEC,
       tenantConflictPolicy: env.TENANT_CONFLICT_POLICY as 'refuse' | 'move',
       syncOnStartup: env.AUTHORIZER_SYNC_ON_STARTUP,
+      leaseSec: env.AUTHORIZER_LEASE_SEC,
+      profileBatchSize: env.AUTHORIZER_PROFILE_BATCH_SIZE,
+      profileCron: env.AUTHORIZER_PROFILE_CRON,
     },
   };
 }

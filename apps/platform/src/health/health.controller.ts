@@ -5,9 +5,18 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { ComponentRegistry, ComponentTokenService, VerifyTicketService } from '@app/wechat-open';
+import {
+  ComponentRegistry,
+  ComponentTokenService,
+  JobQueue,
+  VerifyTicketService,
+} from '@app/wechat-open';
 
-/** Liveness and readiness: the database, and each component's ticket age and token. */
+/**
+ * Liveness and readiness: the database, and each component's ticket age and token. Jobs that
+ * failed for good are shown, not judged: they need a person, and restarting or draining this
+ * instance would not help them.
+ */
 @Controller('health')
 export class HealthController {
   constructor(
@@ -17,6 +26,7 @@ export class HealthController {
     private readonly registry: ComponentRegistry,
     private readonly tickets: VerifyTicketService,
     private readonly tokens: ComponentTokenService,
+    private readonly jobs: JobQueue,
   ) {}
 
   @Get('live')
@@ -43,6 +53,11 @@ export class HealthController {
         };
         return ticket.present && token.present ? check.up(details) : check.down(details);
       }),
+      async () => {
+        // Unknown while the database is down: the database check already says so.
+        const failed = await this.jobs.countFailed().catch(() => null);
+        return this.indicator.check('jobs').up({ failed });
+      },
     ]);
   }
 }

@@ -4,9 +4,11 @@ import {
   ComponentRegistry,
   ComponentTokenService,
   infoTypeLabel,
+  JobQueue,
   VerifyTicketService,
   WechatApiClient,
   WechatOpenError,
+  WechatOpenEvents,
 } from '@app/wechat-open';
 
 /**
@@ -22,6 +24,13 @@ export class MetricsService {
     name: 'wechat_events_total',
     help: 'Pushes received on the event URL, by component, InfoType and outcome (applied, ignored or the error code)',
     labelNames: ['component', 'info_type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobsFailed = new Counter({
+    name: 'wechat_jobs_failed_total',
+    help: 'Durable jobs that failed for good (their rows keep the last error), by job kind',
+    labelNames: ['kind'] as const,
     registers: [this.registry],
   });
 
@@ -57,8 +66,14 @@ export class MetricsService {
     tickets: VerifyTicketService,
     tokens: ComponentTokenService,
     api: WechatApiClient,
+    events: WechatOpenEvents,
+    jobs: JobQueue,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    // A stored job of a kind no handler knows (left by another version) must not add a series.
+    events.on('job_failed', ({ kind }) =>
+      this.jobsFailed.inc({ kind: jobs.handles(kind) ? kind : 'unknown' }),
+    );
     api.observe((endpoint, result, seconds) => {
       this.apiCalls.inc({ endpoint, result });
       this.apiDuration.observe({ endpoint }, seconds);

@@ -11,10 +11,21 @@ export interface FaultInput {
   latencyMs?: number;
   /** Never answer; the connection is held until the client gives up or the sandbox closes. */
   hang?: boolean;
+  /**
+   * Serve the call in full (it takes effect: a code is consumed, a token issued), then never send
+   * the answer, held as with `hang`: WeChat acted but the client cannot know it.
+   */
+  loseAnswer?: boolean;
   /** Chance (0..1) that a matching call is affected. Default 1. */
   probability?: number;
   /** Affect this many calls, then remove the fault. Default: unlimited. */
   count?: number;
+  /**
+   * Affect only calls made for these accounts: the `authorizer_appid` of the request body
+   * (component endpoints that name an account). Calls that name no account never match.
+   * Default: every call.
+   */
+  appids?: string[];
 }
 
 export interface Fault extends FaultInput {
@@ -58,11 +69,13 @@ export class FaultInjector implements OnApplicationShutdown {
 
   /**
    * The fault that applies to this call, if any: the first one, in creation order, whose
-   * endpoint matches and whose dice roll hits. Counts it as served.
+   * endpoint (and account, when the fault names accounts) matches and whose dice roll hits.
+   * Counts it as served.
    */
-  take(endpoint: string): Fault | undefined {
+  take(endpoint: string, appid?: string): Fault | undefined {
     for (const fault of this.faults) {
       if (fault.endpoint !== '*' && fault.endpoint !== endpoint) continue;
+      if (fault.appids && !(appid !== undefined && fault.appids.includes(appid))) continue;
       if (Math.random() >= (fault.probability ?? 1)) continue;
       fault.served += 1;
       if (fault.count !== undefined && fault.served >= fault.count) this.remove(fault.id);

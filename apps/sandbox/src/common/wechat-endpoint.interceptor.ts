@@ -8,7 +8,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Observable } from 'rxjs';
+import { mergeMap, Observable } from 'rxjs';
 import { SandboxCounters } from '../state/sandbox-counters.service.js';
 import { FaultInjector } from './fault-injector.service.js';
 import { HangReleased, InjectedHttpFault, SandboxApiError } from './sandbox-api.error.js';
@@ -21,6 +21,13 @@ export const WechatEndpoint = (name: string) => SetMetadata(WECHAT_ENDPOINT, nam
 /** The endpoint name of the request being served (set by the interceptor). */
 export function endpointOf(request: FastifyRequest): string {
   return (request as FastifyRequest & { sandboxEndpoint?: string }).sandboxEndpoint ?? 'unknown';
+}
+
+/** The account a component call names in its body, if any (account-scoped faults). */
+function namedAccount(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const appid = (body as Record<string, unknown>).authorizer_appid;
+  return typeof appid === 'string' ? appid : undefined;
 }
 
 /** Counts every call of a WeChat endpoint and applies the injected fault, if one matches. */
@@ -39,7 +46,7 @@ export class WechatEndpointInterceptor implements NestInterceptor {
     const request = http.getRequest<FastifyRequest & { sandboxEndpoint?: string }>();
     request.sandboxEndpoint = endpoint;
     this.counters.call(endpoint);
-    const fault = this.faults.take(endpoint);
+    const fault = this.faults.take(endpoint, namedAccount(request.body));
     if (fault) {
       if (fault.latencyMs) await delay(fault.latencyMs);
       if (fault.hang) {
@@ -49,6 +56,16 @@ export class WechatEndpointInterceptor implements NestInterceptor {
       }
       if (fault.httpStatus) throw new InjectedHttpFault(fault.httpStatus, fault.errcode);
       if (fault.errcode !== undefined) throw new SandboxApiError(fault.errcode, 'injected fault');
+      if (fault.loseAnswer) {
+        const reply = http.getResponse<FastifyReply>();
+        // The handler has run (its effects stand); only its answer never leaves.
+        return next.handle().pipe(
+          mergeMap(async () => {
+            await this.faults.hang((release) => reply.raw.once('close', release));
+            throw new HangReleased();
+          }),
+        );
+      }
     }
     return next.handle();
   }

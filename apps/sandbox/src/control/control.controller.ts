@@ -251,9 +251,12 @@ export class ControlController {
       dto.errcode === undefined &&
       dto.httpStatus === undefined &&
       dto.latencyMs === undefined &&
-      !dto.hang
+      !dto.hang &&
+      !dto.loseAnswer
     ) {
-      throw new BadRequestException('a fault needs errcode, httpStatus, latencyMs or hang');
+      throw new BadRequestException(
+        'a fault needs errcode, httpStatus, latencyMs, hang or loseAnswer',
+      );
     }
     return this.faults.add({ ...dto });
   }

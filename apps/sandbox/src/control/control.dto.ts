@@ -95,8 +95,10 @@ export class FaultDto {
   @IsOptional() @IsInt() @Min(100) @Max(599) httpStatus?: number;
   @IsOptional() @IsInt() @Min(0) latencyMs?: number;
   @IsOptional() @IsBoolean() hang?: boolean;
+  @IsOptional() @IsBoolean() loseAnswer?: boolean;
   @IsOptional() @IsNumber() @Min(0) @Max(1) probability?: number;
   @IsOptional() @IsInt() @Min(1) count?: number;
+  @IsOptional() @IsArray() @IsString({ each: true }) appids?: string[];
 }
 
 export class ClockAdvanceDto {

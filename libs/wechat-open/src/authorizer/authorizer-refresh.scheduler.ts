@@ -4,6 +4,7 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../core/clock.js';
@@ -16,13 +17,12 @@ import { AuthorizerTokenRepository, ClaimedToken } from './authorizer-token.repo
 import { AuthorizerTokenService, RefreshResult } from './authorizer-token.service.js';
 import { AuthorizerService } from './authorizer.service.js';
 
-const LEASE_MS = 120_000;
-
 export type SweepResult = Record<RefreshResult, number> & { claimed: number; claimQueries: number };
 
 /**
  * The refresh sweep: claims due tokens in batches and refreshes them with bounded concurrency
- * and a rate limit. Any number of instances sweep together; a claim dies with its lease.
+ * and a rate limit. Any number of instances sweep together. A claim's short lease is renewed
+ * while this instance holds it (queued or refreshing) and dies with the instance.
  */
 @Injectable()
 export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -49,7 +49,10 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
     private readonly accounts: AuthorizerService,
     private readonly clock: Clock,
     private readonly registry: ComponentRegistry,
-    private readonly scheduler: SchedulerRegistry,
+    // The host's (ScheduleModule.forRoot()); the core module says clearly when it is missing.
+    @Optional()
+    @Inject(SchedulerRegistry)
+    private readonly scheduler: SchedulerRegistry | undefined,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {
     this.limiter = new RateLimiter(options.authorizer.refreshRatePerSec);
@@ -67,7 +70,7 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
     }
     if (!this.options.schedulers) return;
     this.sweepTask.start(this.scheduler, this.options.authorizer.refreshCron);
-    this.profileTask.start(this.scheduler, '0 */15 * * * *');
+    this.profileTask.start(this.scheduler, this.options.authorizer.profileCron);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -94,7 +97,8 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
       quota: 0,
       retry_later: 0,
     };
-    const queue: ClaimedToken[] = [];
+    /** Claims with the release of their lease renewal. */
+    const queue: { claim: ClaimedToken; release: () => void }[] = [];
     let exhausted = false;
     let refilling: Promise<void> | undefined;
     const refill = () => {
@@ -103,21 +107,23 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
         const batch = await this.repo.claimDue(
           this.options.instanceId,
           now,
-          new Date(now.getTime() + LEASE_MS),
+          new Date(now.getTime() + this.tokens.leaseMs),
           batchSize,
         );
         result.claimQueries++;
         result.claimed += batch.length;
         if (batch.length < batchSize) exhausted = true;
-        queue.push(...batch);
+        // Renewed from the claim on, while queued too: a batch may wait longer than a lease.
+        queue.push(...batch.map((claim) => ({ claim, release: this.tokens.holdLease(claim) })));
       })().finally(() => (refilling = undefined));
       return refilling;
     };
     const worker = async () => {
       for (;;) {
         if (!exhausted && !this.stopped && queue.length < concurrency) void refill();
-        const claim = queue.shift();
-        if (claim) {
+        const next = queue.shift();
+        if (next) {
+          const { claim, release } = next;
           await this.limiter.take();
           // The slot is free once WeChat has answered: storing the result (grouped with others)
           // goes on in the background while this worker calls WeChat for the next token.
@@ -131,7 +137,10 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
               .then((outcome) => {
                 result[outcome]++;
               })
-              .finally(answered);
+              .finally(() => {
+                release();
+                answered();
+              });
             writes.push(done);
           });
           continue;

@@ -14,6 +14,13 @@ export interface StoredAuthorizerToken {
   accessTokenCiphertext: string | null;
   refreshTokenCiphertext: string | null;
   expiresAt: Date | null;
+  /** When the stored token was issued (its lifetime is expiresAt − refreshedAt). */
+  refreshedAt: Date | null;
+  /** The planned refresh, or the next try after failures (a pause or a backoff). */
+  nextRefreshAt: Date | null;
+  /** Failed refreshes in a row; with nextRefreshAt in the future: backing off. */
+  failureCount: number;
+  lastErrcode: number | null;
   version: number;
   leaseOwner: string | null;
   leaseUntil: Date | null;
@@ -26,6 +33,15 @@ export interface ClaimedToken {
   refreshTokenCiphertext: string | null;
   version: number;
   failureCount: number;
+  /** The stored token's expiry and issue time, if there is one (for its lifetime). */
+  expiresAt: Date | null;
+  refreshedAt: Date | null;
+}
+
+/** Which token a lease is on. */
+export interface TokenKey {
+  componentAppid: string;
+  authorizerAppid: string;
 }
 
 export interface NewTokens {
@@ -61,6 +77,8 @@ const toClaimed = (r: Row): ClaimedToken => ({
   refreshTokenCiphertext: (r.refresh_token_ciphertext as string | null) ?? null,
   version: Number(r.version),
   failureCount: Number(r.failure_count),
+  expiresAt: (r.expires_at as Date | null) ?? null,
+  refreshedAt: (r.refreshed_at as Date | null) ?? null,
 });
 
 /**
@@ -79,7 +97,8 @@ export class AuthorizerTokenRepository {
   ): Promise<StoredAuthorizerToken | null> {
     const rows = await (m ?? this.db).query<Row[]>(
       `SELECT t.component_appid, t.authorizer_appid, a.status, t.access_token_ciphertext,
-              t.refresh_token_ciphertext, t.expires_at, t.version, t.lease_owner, t.lease_until
+              t.refresh_token_ciphertext, t.expires_at, t.refreshed_at, t.next_refresh_at,
+              t.failure_count, t.last_errcode, t.version, t.lease_owner, t.lease_until
          FROM authorizer a JOIN authorizer_token t USING (component_appid, authorizer_appid)
         WHERE a.component_appid = $1 AND a.authorizer_appid = $2`,
       [componentAppid, authorizerAppid],
@@ -93,6 +112,10 @@ export class AuthorizerTokenRepository {
       accessTokenCiphertext: (r.access_token_ciphertext as string | null) ?? null,
       refreshTokenCiphertext: (r.refresh_token_ciphertext as string | null) ?? null,
       expiresAt: (r.expires_at as Date | null) ?? null,
+      refreshedAt: (r.refreshed_at as Date | null) ?? null,
+      nextRefreshAt: (r.next_refresh_at as Date | null) ?? null,
+      failureCount: Number(r.failure_count),
+      lastErrcode: r.last_errcode === null ? null : Number(r.last_errcode),
       version: Number(r.version),
       leaseOwner: (r.lease_owner as string | null) ?? null,
       leaseUntil: (r.lease_until as Date | null) ?? null,
@@ -140,13 +163,18 @@ export class AuthorizerTokenRepository {
                WHERE next_refresh_at <= $2 AND (lease_until IS NULL OR lease_until < $2)
                ORDER BY next_refresh_at LIMIT $4 FOR UPDATE SKIP LOCKED) due
         WHERE t.component_appid = due.component_appid AND t.authorizer_appid = due.authorizer_appid
-        RETURNING t.component_appid, t.authorizer_appid, t.refresh_token_ciphertext, t.version, t.failure_count`,
+        RETURNING t.component_appid, t.authorizer_appid, t.refresh_token_ciphertext, t.version,
+                  t.failure_count, t.expires_at, t.refreshed_at`,
       [owner, now, leaseUntil, limit],
     );
     return returnedRows(rows).map(toClaimed);
   }
 
-  /** Claims one token for an on-demand refresh, unless its lease is held (by anyone, this instance included). */
+  /**
+   * Claims one token for an on-demand refresh, unless its lease is held (by anyone, this instance
+   * included) or it is backing off after failures (a 45009 pause, a -1 backoff): on demand obeys
+   * the same plan as the sweep.
+   */
   async claimOne(
     componentAppid: string,
     authorizerAppid: string,
@@ -158,7 +186,9 @@ export class AuthorizerTokenRepository {
       `UPDATE authorizer_token SET lease_owner = $3, lease_until = $5
         WHERE component_appid = $1 AND authorizer_appid = $2 AND refresh_token_ciphertext IS NOT NULL
           AND (lease_until IS NULL OR lease_until < $4)
-        RETURNING component_appid, authorizer_appid, refresh_token_ciphertext, version, failure_count`,
+          AND NOT (failure_count > 0 AND next_refresh_at > $4)
+        RETURNING component_appid, authorizer_appid, refresh_token_ciphertext, version, failure_count,
+                  expires_at, refreshed_at`,
       [componentAppid, authorizerAppid, owner, now, leaseUntil],
     );
     const r = returnedRows(rows)[0];
@@ -215,6 +245,20 @@ export class AuthorizerTokenRepository {
       rows.map((r) => [`${r.component_appid}/${r.authorizer_appid}`, Number(r.version)]),
     );
     return items.map((i) => saved.get(`${i.componentAppid}/${i.authorizerAppid}`) ?? null);
+  }
+
+  /**
+   * Extends the leases this instance (`owner`) still holds on `keys` to `leaseUntil`, in one
+   * statement (the lease keeper's heartbeat). A lease another instance took over is left alone.
+   */
+  async renewLeases(owner: string, keys: TokenKey[], leaseUntil: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE authorizer_token t SET lease_until = $2
+         FROM unnest($3::text[], $4::text[]) AS k(component_appid, authorizer_appid)
+        WHERE t.component_appid = k.component_appid AND t.authorizer_appid = k.authorizer_appid
+          AND t.lease_owner = $1`,
+      [owner, leaseUntil, keys.map((k) => k.componentAppid), keys.map((k) => k.authorizerAppid)],
+    );
   }
 
   /** Records a failed attempt: release the lease and plan the next try. */
@@ -318,7 +362,10 @@ export class AuthorizerTokenRepository {
     ]);
   }
 
-  /** After a 40001 with `version`: make it due now, only if it is still the stored one. */
+  /**
+   * After a 40001 with `version`: the token is dead; make it due now, only if it is still the
+   * stored one. A pause or backoff in progress stays: a dead token does not lift a 45009.
+   */
   async expireVersion(
     componentAppid: string,
     authorizerAppid: string,
@@ -326,7 +373,8 @@ export class AuthorizerTokenRepository {
     now: Date,
   ): Promise<boolean> {
     const rows = await this.db.query<unknown>(
-      `UPDATE authorizer_token SET expires_at = $4, next_refresh_at = $4
+      `UPDATE authorizer_token SET expires_at = $4,
+              next_refresh_at = CASE WHEN failure_count > 0 AND next_refresh_at > $4 THEN next_refresh_at ELSE $4 END
         WHERE component_appid = $1 AND authorizer_appid = $2 AND version = $3 AND access_token_ciphertext IS NOT NULL
         RETURNING 1`,
       [componentAppid, authorizerAppid, version, now],

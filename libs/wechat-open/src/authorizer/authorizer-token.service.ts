@@ -1,15 +1,19 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WechatApiClient, WechatRequest, WechatResponse } from '../client/wechat-api.client.js';
 import {
   isTokenInvalid,
   WechatApiError,
+  WechatQuotaExhaustedError,
   WechatUnavailableError,
 } from '../client/wechat-api.errors.js';
+import { VerifyTicketMissingError } from '../component-ticket/component-ticket.errors.js';
 import { ComponentTokenService } from '../component-ticket/component-token.service.js';
 import { Clock } from '../core/clock.js';
+import { LeaseKeeper } from '../core/lease-keeper.js';
 import { SecretBox } from '../core/secret-box.js';
 import { SingleFlight } from '../core/single-flight.js';
+import { isUsable, NOMINAL_LIFETIME_SEC } from '../core/token-timing.js';
 import { WriteBatcher } from '../core/write-batcher.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
@@ -18,6 +22,8 @@ import {
   ClaimedToken,
   RefreshedToken,
   RefreshLogEntry,
+  StoredAuthorizerToken,
+  TokenKey,
 } from './authorizer-token.repository.js';
 import {
   AuthorizerAmbiguousError,
@@ -29,18 +35,29 @@ import {
 import { AuthorizerEvents } from './authorizer.events.js';
 import { AuthorizerRepository } from './authorizer.repository.js';
 import { AuthorizerService } from './authorizer.service.js';
-import { planNextRefresh, retryDelayMs } from './refresh-plan.js';
+import { planNextRefresh, retryDelayMs, unknownOutcomeRetryMs } from './refresh-plan.js';
 
 interface CachedToken {
   token: string;
   version: number;
   expiresAt: number;
+  /** What WeChat gave it (expires_in): the margins scale with it. */
+  lifetimeMs: number;
   checkedAt: number;
 }
 
 export type RefreshResult = 'ok' | 'stale' | 'revoked' | 'needs_reauth' | 'quota' | 'retry_later';
 
-const LEASE_MS = 60_000;
+/** What a refresh came to, with the failure and the planned next try when it failed. */
+interface RefreshOutcome {
+  result: RefreshResult;
+  error?: unknown;
+  retryAt?: Date;
+}
+
+const ENDPOINT = 'api_authorizer_token';
+/** The component's verify ticket was refused (expired / not the newest) while minting its token. */
+const TICKET_ERRCODES: ReadonlySet<number> = new Set([61005, 61006]);
 const WAIT_FOR_OTHER_MS = 15_000;
 /** Trust the in-process copy this long when other instances' refreshes are not announced. */
 const POLL_TTL_MS = 10_000;
@@ -54,14 +71,16 @@ const QUOTA_PAUSE_MS = 60 * 60_000;
  * instance refreshes a token at a time, and written back only over the version it read.
  */
 @Injectable()
-export class AuthorizerTokenService {
+export class AuthorizerTokenService implements OnApplicationShutdown {
   private readonly logger = new Logger('AuthorizerTokenService');
   private readonly memory = new Map<string, CachedToken>();
   /** Which component an account appid belongs to, for callers that do not say. */
   private readonly componentOf = new Map<string, string>();
   private readonly flights = new SingleFlight<CachedToken>();
-  /** Set while LISTEN/NOTIFY keeps this instance informed. */
-  notified = false;
+  /** Set while LISTEN/NOTIFY keeps this instance informed (notificationsUp / notificationsDown). */
+  private notified = false;
+  /** Renews the leases of the tokens this instance is refreshing (sweep and on demand). */
+  private readonly leases: LeaseKeeper<TokenKey>;
   /** Refreshed tokens are written back in groups: one statement and one commit per group. */
   private readonly writes = new WriteBatcher<RefreshedToken, number | null>((items) =>
     this.tokens.saveRefreshedBatch(this.options.instanceId, items),
@@ -77,7 +96,50 @@ export class AuthorizerTokenService {
     private readonly clock: Clock,
     private readonly events: AuthorizerEvents,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
-  ) {}
+  ) {
+    this.leases = new LeaseKeeper<TokenKey>({
+      leaseMs: this.leaseMs,
+      idOf: (k) => `${k.componentAppid}/${k.authorizerAppid}`,
+      renew: (keys) =>
+        this.tokens.renewLeases(
+          this.options.instanceId,
+          keys,
+          new Date(this.clock.nowMs() + this.leaseMs),
+        ),
+      onError: (error) => this.logger.warn(`could not renew refresh leases: ${String(error)}`),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.leases.close();
+  }
+
+  /** How long a refresh claim lasts unless renewed (authorizer.leaseSec). */
+  get leaseMs(): number {
+    return this.options.authorizer.leaseSec * 1000;
+  }
+
+  /**
+   * Keeps the lease of a token this instance claimed alive until the returned release is called
+   * (the sweep holds its claims from the claim to the stored result).
+   */
+  holdLease(key: TokenKey): () => void {
+    return this.leases.hold({
+      componentAppid: key.componentAppid,
+      authorizerAppid: key.authorizerAppid,
+    });
+  }
+
+  /** LISTEN is (again) in place: copies are trusted longer, and dropped, as changes were missed. */
+  notificationsUp(): void {
+    this.notified = true;
+    this.memory.clear();
+  }
+
+  /** LISTEN is lost: re-check copies against the database every few seconds until it is back. */
+  notificationsDown(): void {
+    this.notified = false;
+  }
 
   /**
    * A valid authorizer_access_token. `componentAppid` may be left out when the account is
@@ -145,12 +207,22 @@ export class AuthorizerTokenService {
     claim: ClaimedToken,
     trigger: RefreshLogEntry['trigger'],
     options: {
-      /** A 61023 already led to a retry with the listed refresh token. */
-      recovered?: boolean;
       /** Called as soon as WeChat has answered, before the result is stored. */
       onAnswered?: () => void;
     } = {},
   ): Promise<RefreshResult> {
+    return (await this.attemptRefresh(claim, trigger, options)).result;
+  }
+
+  private async attemptRefresh(
+    claim: ClaimedToken,
+    trigger: RefreshLogEntry['trigger'],
+    options: {
+      /** A 61023 already led to a retry with the listed refresh token. */
+      recovered?: boolean;
+      onAnswered?: () => void;
+    } = {},
+  ): Promise<RefreshOutcome> {
     const recovered = options.recovered ?? false;
     const owner = this.options.instanceId;
     const started = this.clock.nowMs();
@@ -165,7 +237,7 @@ export class AuthorizerTokenService {
     const { componentAppid, authorizerAppid } = claim;
     if (!claim.refreshTokenCiphertext) {
       await this.accounts.markNeedsReauth(componentAppid, authorizerAppid, 'refresh');
-      return 'needs_reauth';
+      return { result: 'needs_reauth' };
     }
     const sealedRefresh = claim.refreshTokenCiphertext;
     const currentRefresh = this.box.open(sealedRefresh);
@@ -178,13 +250,15 @@ export class AuthorizerTokenService {
           authorizer_appid: authorizerAppid,
           authorizer_refresh_token: currentRefresh,
         },
+        { issuesToken: true },
       );
       options.onAnswered?.();
       const accessToken = String(answer.authorizer_access_token);
       // WeChat echoes the refresh token; store whatever comes back, in case it ever differs.
       const returned = answer.authorizer_refresh_token;
       const refreshToken = typeof returned === 'string' && returned ? returned : currentRefresh;
-      const plan = this.plan(Number(answer.expires_in ?? 7200));
+      const expiresInSec = Number(answer.expires_in ?? NOMINAL_LIFETIME_SEC);
+      const plan = this.plan(expiresInSec);
       const sealedAccess = this.box.seal(accessToken);
       const done = log('ok', null);
       const version = await this.writes.submit({
@@ -199,16 +273,17 @@ export class AuthorizerTokenService {
         durationMs: done.durationMs,
         at: done.at,
       });
-      if (version === null) return 'stale';
+      if (version === null) return { result: 'stale' };
       this.memory.set(`${componentAppid}/${authorizerAppid}`, {
         token: accessToken,
         version,
         expiresAt: plan.expiresAt.getTime(),
+        lifetimeMs: expiresInSec * 1000,
         checkedAt: this.clock.nowMs(),
       });
-      return 'ok';
+      return { result: 'ok' };
     } catch (error) {
-      return this.handleRefreshFailure(claim, trigger, recovered, error, log);
+      return this.handleRefreshFailure(claim, trigger, recovered, currentRefresh, error, log);
     }
   }
 
@@ -216,16 +291,17 @@ export class AuthorizerTokenService {
     claim: ClaimedToken,
     trigger: RefreshLogEntry['trigger'],
     recovered: boolean,
+    currentRefresh: string,
     error: unknown,
     log: (result: string, errcode: number | null) => RefreshLogEntry,
-  ): Promise<RefreshResult> {
+  ): Promise<RefreshOutcome> {
     const owner = this.options.instanceId;
     const { componentAppid, authorizerAppid } = claim;
     const errcode = error instanceof WechatApiError ? error.errcode : null;
     if (errcode === 61003) {
       await this.tokens.saveFailure(claim, owner, null, log('revoked', errcode));
       await this.accounts.revoke(componentAppid, authorizerAppid, 'refresh');
-      return 'revoked';
+      return { result: 'revoked', error };
     }
     if (errcode === 61023) {
       if (!recovered) {
@@ -238,49 +314,54 @@ export class AuthorizerTokenService {
             return null;
           });
         // Retry once with whatever the list holds, even the same value: a 61023 may not last.
+        if (fromList === currentRefresh) {
+          this.logger.warn(
+            `refreshing ${authorizerAppid} got 61023, and api_get_authorizer_list lists the same refresh token; retrying once with it`,
+          );
+          return this.attemptRefresh(claim, trigger, { recovered: true });
+        }
         if (fromList) {
           this.logger.warn(
-            `recovered the refresh token of ${authorizerAppid} from api_get_authorizer_list`,
+            `refreshing ${authorizerAppid} got 61023; api_get_authorizer_list lists another refresh token, retrying with it`,
           );
           const sealed = this.box.seal(fromList);
           await this.tokens.replaceRefreshToken(claim, owner, sealed);
-          return this.refreshClaimed({ ...claim, refreshTokenCiphertext: sealed }, trigger, {
+          return this.attemptRefresh({ ...claim, refreshTokenCiphertext: sealed }, trigger, {
             recovered: true,
           });
         }
       }
       await this.tokens.saveFailure(claim, owner, null, log('needs_reauth', errcode));
       await this.accounts.markNeedsReauth(componentAppid, authorizerAppid, 'refresh');
-      return 'needs_reauth';
+      return { result: 'needs_reauth', error };
     }
     if (errcode === 45009) {
       this.logger.error(
         `daily quota exhausted refreshing ${authorizerAppid} (45009); pausing this token for an hour`,
       );
-      await this.tokens.saveFailure(
-        claim,
-        owner,
-        new Date(this.clock.nowMs() + QUOTA_PAUSE_MS),
-        log('quota', errcode),
-      );
+      const retryAt = new Date(this.clock.nowMs() + QUOTA_PAUSE_MS);
+      await this.tokens.saveFailure(claim, owner, retryAt, log('quota', errcode));
       this.events.emit('quota_exhausted', { componentAppid, authorizerAppid });
-      return 'quota';
+      return { result: 'quota', error, retryAt };
     }
-    const delay = retryDelayMs(claim.failureCount + 1);
-    const reason =
-      error instanceof WechatApiError || error instanceof WechatUnavailableError
-        ? error.message
-        : String(error);
-    this.logger.warn(
-      `refreshing ${authorizerAppid} failed (${reason}); next try in ${delay / 1000} s`,
-    );
-    await this.tokens.saveFailure(
-      claim,
-      owner,
-      new Date(this.clock.nowMs() + delay),
-      log('error', errcode),
-    );
-    return 'retry_later';
+    const failures = claim.failureCount + 1;
+    // A timed-out refresh may have produced a token we never saw, which retires ours after
+    // WeChat's grace: the stored token is suspect, so try again within seconds.
+    const unknownOutcome = error instanceof WechatUnavailableError && error.outcomeUnknown;
+    const delay = unknownOutcome
+      ? unknownOutcomeRetryMs(failures, lifetimeMs(claim.expiresAt, claim.refreshedAt))
+      : retryDelayMs(failures);
+    const next = `next try in ${Math.round(delay / 1000)} s`;
+    if (unknownOutcome) {
+      this.logger.warn(
+        `refreshing ${authorizerAppid} timed out: WeChat may have issued a token we never saw, which retires the stored one after a grace of minutes; ${next}`,
+      );
+    } else {
+      this.logger.warn(`refreshing ${authorizerAppid} failed: ${describeFailure(error)}; ${next}`);
+    }
+    const retryAt = new Date(this.clock.nowMs() + delay);
+    await this.tokens.saveFailure(claim, owner, retryAt, log('error', errcode));
+    return { result: 'retry_later', error, retryAt };
   }
 
   private plan(expiresInSec: number) {
@@ -322,7 +403,7 @@ export class AuthorizerTokenService {
     const cached = this.memory.get(key);
     const now = this.clock.nowMs();
     const ttl = this.notified ? NOTIFIED_TTL_MS : POLL_TTL_MS;
-    if (cached && cached.expiresAt - this.minRemainingMs > now && now - cached.checkedAt < ttl)
+    if (cached && this.usable(cached.expiresAt, cached.lifetimeMs) && now - cached.checkedAt < ttl)
       return cached;
     return this.flights.run(key, () => this.load(component, authorizerAppid));
   }
@@ -335,47 +416,40 @@ export class AuthorizerTokenService {
       if (!row) throw new AuthorizerNotFoundError(authorizerAppid, componentAppid);
       if (row.status === 'revoked') throw new AuthorizerRevokedError(authorizerAppid);
       if (row.status === 'needs_reauth') throw new AuthorizerNeedsReauthError(authorizerAppid);
-      if (
-        row.accessTokenCiphertext &&
-        row.expiresAt &&
-        row.expiresAt.getTime() - this.minRemainingMs > this.clock.nowMs()
-      ) {
+      const lifetime = lifetimeMs(row.expiresAt, row.refreshedAt);
+      if (row.accessTokenCiphertext && row.expiresAt && this.usable(row.expiresAt, lifetime)) {
         const entry: CachedToken = {
           token: this.box.open(row.accessTokenCiphertext),
           version: row.version,
           expiresAt: row.expiresAt.getTime(),
+          lifetimeMs: lifetime,
           checkedAt: this.clock.nowMs(),
         };
         this.memory.set(key, entry);
         return entry;
       }
       if (!row.refreshTokenCiphertext) throw new AuthorizerNeedsReauthError(authorizerAppid);
+      const now = this.clock.now();
+      // Paused (45009) or backing off (-1, timeouts): on demand waits as the sweep does, and
+      // says why at once instead of asking WeChat again.
+      if (backingOff(row, now)) throw pausedError(row);
       if (refreshed >= 2)
         throw new AuthorizerTokenUnavailableError(
           authorizerAppid,
           'refresh did not produce a token',
         );
-      const now = this.clock.now();
       const claim = await this.tokens.claimOne(
         componentAppid,
         authorizerAppid,
         this.options.instanceId,
         now,
-        new Date(now.getTime() + LEASE_MS),
+        new Date(now.getTime() + this.leaseMs),
       );
       if (claim) {
         refreshed++;
-        const result = await this.refreshClaimed(claim, 'demand');
-        if (result === 'quota')
-          throw new AuthorizerTokenUnavailableError(
-            authorizerAppid,
-            'WeChat quota exhausted (45009)',
-          );
-        if (result === 'retry_later')
-          throw new AuthorizerTokenUnavailableError(
-            authorizerAppid,
-            'WeChat did not answer; retry later',
-          );
+        const outcome = await this.leases.keep(claim, () => this.attemptRefresh(claim, 'demand'));
+        if (outcome.result === 'quota' || outcome.result === 'retry_later')
+          throw refreshError(authorizerAppid, outcome);
         continue; // re-read: revoked / needs_reauth / the new token
       }
       if (this.clock.nowMs() > deadline) {
@@ -388,7 +462,77 @@ export class AuthorizerTokenService {
     }
   }
 
-  private get minRemainingMs(): number {
-    return this.options.minTokenRemainingSec * 1000;
+  /** Whether a token may still be handed out: the configured minimum, scaled to its lifetime. */
+  private usable(expiresAt: Date | number, lifetime: number): boolean {
+    return isUsable(
+      this.clock.nowMs(),
+      typeof expiresAt === 'number' ? expiresAt : expiresAt.getTime(),
+      lifetime,
+      this.options.minTokenRemainingSec,
+    );
   }
+}
+
+/** A stored token's lifetime (expiry − issue), or WeChat's nominal one when unknown. */
+function lifetimeMs(expiresAt: Date | null, refreshedAt: Date | null): number {
+  const lifetime = expiresAt && refreshedAt ? expiresAt.getTime() - refreshedAt.getTime() : 0;
+  return lifetime > 0 ? lifetime : NOMINAL_LIFETIME_SEC * 1000;
+}
+
+/** Failed refreshes planned a next try that has not come yet: a 45009 pause or a backoff. */
+function backingOff(row: StoredAuthorizerToken, now: Date): boolean {
+  return (
+    row.failureCount > 0 &&
+    row.nextRefreshAt !== null &&
+    row.nextRefreshAt.getTime() > now.getTime()
+  );
+}
+
+/** The error for a caller that finds the refresh paused or backing off. */
+function pausedError(row: StoredAuthorizerToken): Error {
+  if (row.lastErrcode === 45009)
+    return new WechatQuotaExhaustedError(ENDPOINT, row.nextRefreshAt, row.authorizerAppid);
+  const last =
+    row.lastErrcode === null
+      ? 'no answer'
+      : TICKET_ERRCODES.has(row.lastErrcode)
+        ? `the component's verify ticket was refused (${row.lastErrcode})`
+        : `errcode ${row.lastErrcode}`;
+  const tries = row.failureCount === 1 ? 'try' : 'tries';
+  return new WechatUnavailableError(
+    ENDPOINT,
+    `refreshing ${row.authorizerAppid} is backing off after ${row.failureCount} failed ${tries} ` +
+      `(last: ${last}); next try at ${row.nextRefreshAt?.toISOString() ?? 'unknown'}`,
+  );
+}
+
+/** The error for the caller whose own refresh just failed, saying what happened. */
+function refreshError(authorizerAppid: string, outcome: RefreshOutcome): Error {
+  const { error, retryAt } = outcome;
+  const next = retryAt ? `; next try at ${retryAt.toISOString()}` : '';
+  if (outcome.result === 'quota')
+    return new WechatQuotaExhaustedError(ENDPOINT, retryAt ?? null, authorizerAppid);
+  if (error instanceof WechatUnavailableError) return error;
+  if (error instanceof WechatApiError && error.transient)
+    return new WechatUnavailableError(ENDPOINT, `WeChat is busy (${error.errcode})${next}`, {
+      cause: error,
+    });
+  return new AuthorizerTokenUnavailableError(
+    authorizerAppid,
+    `refresh failed: ${describeFailure(error)}${next}`,
+    { cause: error },
+  );
+}
+
+/** What went wrong in a refresh, in words that point at the cause. Never holds a secret. */
+function describeFailure(error: unknown): string {
+  if (error instanceof WechatApiError && TICKET_ERRCODES.has(error.errcode))
+    return (
+      `WeChat refused the component's verify ticket (${error.errcode}) while minting the ` +
+      'component token; a new ticket push is needed'
+    );
+  if (error instanceof VerifyTicketMissingError)
+    return 'no component_verify_ticket has been received yet';
+  if (error instanceof Error) return error.message;
+  return String(error);
 }

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /** One authorized account of one component (the registry). Reads and writes go through raw SQL in
  * the repositories; the entities describe the tables for TypeORM (schema diffs, ad-hoc reads). */
@@ -28,6 +28,22 @@ export class AuthorizerEntity {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
   @Column({ name: 'profile_refreshed_at', type: 'timestamptz', nullable: true })
   profileRefreshedAt!: Date | null;
+  /** Failed profile fetches in a row; 0 after a success. */
+  @Column({
+    name: 'profile_failure_count',
+    type: 'integer',
+    default: 0,
+    comment: 'failed profile fetches in a row (api_get_authorizer_info); 0 after a success',
+  })
+  profileFailureCount!: number;
+  /** No scheduled profile fetch before this (backoff after failures). */
+  @Column({
+    name: 'profile_retry_at',
+    type: 'timestamptz',
+    nullable: true,
+    comment: 'no scheduled profile fetch before this (backoff after failures); NULL = no backoff',
+  })
+  profileRetryAt!: Date | null;
   /** When the last authorization state change happened (WeChat's CreateTime for a push). */
   @Column({ name: 'state_event_at', type: 'timestamptz', nullable: true })
   stateEventAt!: Date | null;
@@ -65,6 +81,7 @@ export class AuthorizerHistoryEntity {
   @Column({ type: 'text' }) cause!: string;
   @Column({ type: 'text' }) actor!: string;
   @Column({ type: 'timestamptz', default: () => 'now()' }) at!: Date;
+  @Column({ type: 'text', nullable: true }) note!: string | null;
 }
 
 /** Every refresh attempt of an authorizer token. */
@@ -82,7 +99,11 @@ export class AuthorizerRefreshLogEntity {
 }
 
 /** An authorization code (hashed), redeemed once between the push and the landing. */
-@Entity('authorization_code')
+@Entity('authorization_code', {
+  comment:
+    'one row per auth_code (hashed): the push and the landing redirect redeem it once between them',
+})
+@Check('authorization_code_status_check', `status IN ('redeeming', 'redeemed', 'failed')`)
 export class AuthorizationCodeEntity {
   @PrimaryColumn({ name: 'code_hash', type: 'text' }) codeHash!: string;
   @Column({ name: 'component_appid', type: 'text' }) componentAppid!: string;
@@ -95,6 +116,14 @@ export class AuthorizationCodeEntity {
   @Column({ type: 'text', nullable: true }) outcome!: string | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  @Column({
+    name: 'answer_ciphertext',
+    type: 'text',
+    nullable: true,
+    comment:
+      'SecretBox-sealed api_query_auth answer, stored the moment it arrives and cleared once the redemption is stored: a retry finishes from it',
+  })
+  answerCiphertext!: string | null;
 }
 
 export const AUTHORIZER_ENTITIES = [

@@ -36,10 +36,29 @@ export class AuthorizerAmbiguousError extends WechatOpenError {
   }
 }
 
-/** Another instance is refreshing the token and did not finish in time. */
+/**
+ * No valid token could be had, for a reason other than WeChat's quota (WechatQuotaExhaustedError)
+ * or WeChat being unreachable (WechatUnavailableError): another instance is refreshing it and did
+ * not finish in time, or the refresh failed in a way `reason` describes (the cause is attached).
+ */
 export class AuthorizerTokenUnavailableError extends WechatOpenError {
-  constructor(authorizerAppid: string, reason: string) {
-    super('AUTHORIZER_TOKEN_UNAVAILABLE', `no valid token: ${reason}`, { authorizerAppid });
+  constructor(authorizerAppid: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      'AUTHORIZER_TOKEN_UNAVAILABLE',
+      `no valid token: ${reason}`,
+      { authorizerAppid },
+      options,
+    );
+  }
+}
+
+/**
+ * Another attempt (the push's or the landing's) holds the code's claim and did not finish in
+ * time. Not a refusal: retried later, the redemption finishes or takes over the expired claim.
+ */
+export class AuthorizationCodeBusyError extends WechatOpenError {
+  constructor() {
+    super('AUTHORIZATION_CODE_BUSY', 'another redemption of this code is still running', {});
   }
 }
 

@@ -51,6 +51,8 @@ export interface HistoryEntry {
   cause: ChangeCause;
   actor: string;
   at: Date;
+  /** Why nothing changed (action `push_ignored`: an older push that would undo a newer change). */
+  note?: string;
 }
 
 /** Changed fields between two records, for the history table. */
@@ -150,8 +152,8 @@ export class AuthorizerRepository {
 
   async appendHistory(m: EntityManager | undefined, e: HistoryEntry): Promise<void> {
     await (m ?? this.db).query(
-      `INSERT INTO authorizer_history (component_appid, authorizer_appid, tenant_id, action, changes, cause, actor, at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+      `INSERT INTO authorizer_history (component_appid, authorizer_appid, tenant_id, action, changes, cause, actor, at, note)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
       [
         e.componentAppid,
         e.authorizerAppid,
@@ -161,6 +163,7 @@ export class AuthorizerRepository {
         e.cause,
         e.actor,
         e.at,
+        e.note ?? null,
       ],
     );
   }
@@ -171,7 +174,7 @@ export class AuthorizerRepository {
     limit = 100,
   ): Promise<HistoryEntry[]> {
     const rows = await this.db.query<Row[]>(
-      `SELECT component_appid, authorizer_appid, tenant_id, action, changes, cause, actor, at
+      `SELECT component_appid, authorizer_appid, tenant_id, action, changes, cause, actor, at, note
          FROM authorizer_history WHERE component_appid = $1 AND authorizer_appid = $2
         ORDER BY at DESC, id DESC LIMIT $3`,
       [componentAppid, authorizerAppid, limit],
@@ -185,6 +188,7 @@ export class AuthorizerRepository {
       cause: r.cause as ChangeCause,
       actor: String(r.actor),
       at: r.at as Date,
+      ...(typeof r.note === 'string' ? { note: r.note } : {}),
     }));
   }
 
@@ -219,21 +223,40 @@ export class AuthorizerRepository {
     return returnedRows(rows).length === 1;
   }
 
-  /** Accounts whose profile is older than `before`, oldest first. */
+  /**
+   * Accounts whose profile is older than `before`, oldest first, except those backing off after
+   * failed fetches (`profile_retry_at` after `now`), with their failures in a row.
+   */
   async profileDue(
     before: Date,
+    now: Date,
     limit: number,
-  ): Promise<{ componentAppid: string; authorizerAppid: string }[]> {
+  ): Promise<{ componentAppid: string; authorizerAppid: string; failureCount: number }[]> {
     const rows = await this.db.query<Row[]>(
-      `SELECT component_appid, authorizer_appid FROM authorizer
+      `SELECT component_appid, authorizer_appid, profile_failure_count FROM authorizer
         WHERE status = 'authorized' AND (profile_refreshed_at IS NULL OR profile_refreshed_at < $1)
-        ORDER BY profile_refreshed_at NULLS FIRST LIMIT $2`,
-      [before, limit],
+          AND (profile_retry_at IS NULL OR profile_retry_at <= $2)
+        ORDER BY profile_refreshed_at NULLS FIRST LIMIT $3`,
+      [before, now, limit],
     );
     return rows.map((r) => ({
       componentAppid: String(r.component_appid),
       authorizerAppid: String(r.authorizer_appid),
+      failureCount: Number(r.profile_failure_count),
     }));
+  }
+
+  /** Records a failed profile fetch: no scheduled fetch of this account before `retryAt`. */
+  async saveProfileFailure(
+    componentAppid: string,
+    authorizerAppid: string,
+    retryAt: Date,
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE authorizer SET profile_failure_count = profile_failure_count + 1, profile_retry_at = $3
+        WHERE component_appid = $1 AND authorizer_appid = $2`,
+      [componentAppid, authorizerAppid, retryAt],
+    );
   }
 
   async saveProfile(
@@ -245,7 +268,7 @@ export class AuthorizerRepository {
     await this.db.query(
       `UPDATE authorizer SET account_kind = $3, nick_name = $4, user_name = $5, alias = $6, principal_name = $7,
               signature = $8, service_type = $9, verify_type = $10, account_status = $11, head_img = $12,
-              qrcode_url = $13, profile_refreshed_at = $14
+              qrcode_url = $13, profile_refreshed_at = $14, profile_failure_count = 0, profile_retry_at = NULL
         WHERE component_appid = $1 AND authorizer_appid = $2`,
       [
         componentAppid,
@@ -267,8 +290,9 @@ export class AuthorizerRepository {
   }
 
   /**
-   * Claims an authorization code for redemption. Returns 'claimed' for the one caller that must
-   * call api_query_auth, else the row as it stands.
+   * Claims an authorization code for redemption. Returns `claimed` (with the api_query_auth answer
+   * kept by an earlier attempt, if any) for the one caller that must finish the redemption, else
+   * the row as it stands.
    */
   async claimCode(
     codeHash: string,
@@ -276,22 +300,43 @@ export class AuthorizerRepository {
     preAuthCodeHash: string | null,
     now: Date,
     leaseUntil: Date,
-  ): Promise<'claimed' | CodeRow> {
-    const claimed = returnedRows(
+  ): Promise<ClaimedCode | CodeRow> {
+    const claimed = returnedRows<{ answer_ciphertext: string | null }>(
       await this.db.query<unknown>(
         `INSERT INTO authorization_code (code_hash, component_appid, pre_auth_code_hash, status, lease_until, created_at)
          VALUES ($1, $2, $3, 'redeeming', $5, $4)
          ON CONFLICT (code_hash) DO UPDATE SET lease_until = $5,
            pre_auth_code_hash = COALESCE(authorization_code.pre_auth_code_hash, EXCLUDED.pre_auth_code_hash)
            WHERE authorization_code.status = 'redeeming' AND authorization_code.lease_until < $4
-         RETURNING code_hash`,
+         RETURNING answer_ciphertext`,
         [codeHash, componentAppid, preAuthCodeHash, now, leaseUntil],
       ),
     );
-    if (claimed.length === 1) return 'claimed';
+    if (claimed.length === 1)
+      return { status: 'claimed', answerCiphertext: claimed[0].answer_ciphertext ?? null };
     const row = await this.findCode(codeHash);
     if (!row) throw new Error('authorization code row vanished');
     return row;
+  }
+
+  /**
+   * Keeps WeChat's api_query_auth answer (sealed) on the code's row the moment it arrives: the
+   * code is spent at WeChat, so a retry after a later failure must finish from this answer.
+   */
+  async keepCodeAnswer(codeHash: string, answerCiphertext: string): Promise<void> {
+    await this.db.query(
+      `UPDATE authorization_code SET answer_ciphertext = $2 WHERE code_hash = $1 AND status = 'redeeming'`,
+      [codeHash, answerCiphertext],
+    );
+  }
+
+  /** The answer kept by keepCodeAnswer, until the redemption is stored. */
+  async findCodeAnswer(codeHash: string): Promise<string | null> {
+    const rows = await this.db.query<{ answer_ciphertext: string | null }[]>(
+      `SELECT answer_ciphertext FROM authorization_code WHERE code_hash = $1`,
+      [codeHash],
+    );
+    return rows[0]?.answer_ciphertext ?? null;
   }
 
   async findCode(codeHash: string): Promise<CodeRow | null> {
@@ -319,6 +364,7 @@ export class AuthorizerRepository {
     );
   }
 
+  /** Settles the code; the kept answer (tokens) goes: the registry holds them from now on. */
   async finishCode(
     codeHash: string,
     status: 'redeemed' | 'failed',
@@ -328,11 +374,19 @@ export class AuthorizerRepository {
     m?: EntityManager,
   ): Promise<void> {
     await (m ?? this.db).query(
-      `UPDATE authorization_code SET status = $2, authorizer_appid = $3, outcome = $4, finished_at = $5
+      `UPDATE authorization_code SET status = $2, authorizer_appid = $3, outcome = $4, finished_at = $5,
+              answer_ciphertext = NULL
         WHERE code_hash = $1`,
       [codeHash, status, authorizerAppid, outcome, now],
     );
   }
+}
+
+/** The claim of a code: its caller must finish the redemption. */
+export interface ClaimedCode {
+  status: 'claimed';
+  /** The sealed api_query_auth answer an earlier attempt kept, or null (call WeChat). */
+  answerCiphertext: string | null;
 }
 
 export interface CodeRow {

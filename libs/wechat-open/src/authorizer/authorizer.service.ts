@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WechatApiError } from '../client/wechat-api.errors.js';
 import { ComponentTokenService } from '../component-ticket/component-token.service.js';
@@ -17,7 +18,11 @@ import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import { optionalField, requireField } from '../xml/wechat-xml.js';
 import { AuthorizerTokenRepository } from './authorizer-token.repository.js';
-import { AuthorizationCodeError, AuthorizerNotFoundError } from './authorizer.errors.js';
+import {
+  AuthorizationCodeBusyError,
+  AuthorizationCodeError,
+  AuthorizerNotFoundError,
+} from './authorizer.errors.js';
 import { AuthorizerEvents } from './authorizer.events.js';
 import { AuthorizerRepository, diffRecords } from './authorizer.repository.js';
 import {
@@ -27,7 +32,7 @@ import {
   TenantBinding,
   TenantResolver,
 } from './authorizer.types.js';
-import { planNextRefresh } from './refresh-plan.js';
+import { planNextRefresh, profileRetryDelayMs } from './refresh-plan.js';
 
 export interface RedeemContext {
   cause: ChangeCause;
@@ -51,6 +56,18 @@ export interface RedeemResult {
 }
 
 const CODE_LEASE_MS = 30_000;
+/** How long a redemption waits for a concurrent one (the other path) before the caller retries. */
+const CODE_WAIT_MS = 20_000;
+
+/** WeChat's answer for a code, kept sealed on its row until the redemption is stored. */
+interface KeptAnswer {
+  /** WeChat's authorization_info. */
+  info: Record<string, unknown>;
+  /** When WeChat answered (ISO): the access token's life counts from then. */
+  receivedAt: string;
+  /** api_query_auth, or api_get_authorizer_info for a code recovered after a 61009. */
+  source: 'api_query_auth' | 'api_get_authorizer_info';
+}
 
 /** The redeem job's payload (encrypted in wechat_job). */
 interface RedeemJob {
@@ -71,10 +88,15 @@ interface AuthorizedPush {
 /** A state change's time on our clock, in whole seconds like WeChat's CreateTime. */
 const wholeSeconds = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);
 
-const olderPush = (createTime: Date, last: Date): EventDisposition => ({
+const olderPush = (
+  createTime: Date,
+  last: Date,
+): Extract<EventDisposition, { outcome: 'ignored' }> => ({
   outcome: 'ignored',
   reason: `older (${createTime.toISOString()}) than the last state change of the account (${last.toISOString()})`,
 });
+/** Profile fetches in flight at once in a scheduled run. */
+const PROFILE_CONCURRENCY = 4;
 const REDEEM_JOB = 'authorizer.redeem';
 const PROFILE_JOB = 'authorizer.profile';
 
@@ -163,7 +185,40 @@ export class AuthorizerService implements OnModuleInit {
   ): Promise<EventDisposition | null> {
     const last = await this.repo.stateEventAt(event.componentAppid, authorizerAppid);
     if (!last || event.createTime.getTime() >= last.getTime()) return null;
-    return olderPush(event.createTime, last);
+    const ignored = olderPush(event.createTime, last);
+    await this.recordIgnored(
+      undefined,
+      event.componentAppid,
+      authorizerAppid,
+      `push:${event.infoType}` as ChangeCause,
+      ignored.reason,
+    );
+    return ignored;
+  }
+
+  /**
+   * Writes an ignored push into the account's history: the event log stores a push once, so a
+   * replay that arrives after the state moved on is visible to DBAs here.
+   */
+  private async recordIgnored(
+    m: EntityManager | undefined,
+    componentAppid: string,
+    authorizerAppid: string,
+    cause: ChangeCause,
+    reason: string,
+  ): Promise<void> {
+    const record = await this.repo.find(componentAppid, authorizerAppid, m);
+    await this.repo.appendHistory(m, {
+      componentAppid,
+      authorizerAppid,
+      tenantId: record?.tenantId ?? null,
+      action: 'push_ignored',
+      changes: {},
+      cause,
+      actor: this.options.instanceId,
+      at: this.clock.now(),
+      note: reason,
+    });
   }
 
   /** PreAuth tells the registry which tenant a pre_auth_code was created for. */
@@ -196,11 +251,14 @@ export class AuthorizerService implements OnModuleInit {
   /**
    * Redeems an authorization code (api_query_auth) exactly once between the push and the
    * landing: the first caller exchanges it, a concurrent one waits for that result, a later one
-   * reads it.
+   * reads it. WeChat spends the code on its first answer, so that answer is kept on the code's
+   * row before anything else can fail, and a retry finishes from it; a 61009 for a code whose
+   * answer was lost (a timeout) is recovered from api_get_authorizer_info when the push named the
+   * account.
    */
   async redeem(componentAppid: string, code: string, ctx: RedeemContext): Promise<RedeemResult> {
     const codeHash = sha256(code);
-    const deadline = this.clock.nowMs() + 20_000;
+    const deadline = this.clock.nowMs() + CODE_WAIT_MS;
     for (;;) {
       const now = this.clock.now();
       const claim = await this.repo.claimCode(
@@ -210,25 +268,66 @@ export class AuthorizerService implements OnModuleInit {
         now,
         new Date(now.getTime() + CODE_LEASE_MS),
       );
-      if (claim === 'claimed') return this.exchange(componentAppid, code, codeHash, ctx);
-      if (claim.status === 'failed')
+      if (claim.status === 'claimed')
+        return this.exchange(componentAppid, code, codeHash, ctx, claim.answerCiphertext);
+      if (claim.status === 'failed') {
+        // The landing knows no account: its 61009 may be the answer to a call of ours whose
+        // answer was lost. The push names the account and can still recover it.
+        if (claim.outcome === 'errcode 61009' && ctx.authorizerAppid) {
+          const recovered = await this.recoverSpentCode(componentAppid, codeHash, ctx);
+          if (recovered) return this.store(componentAppid, codeHash, recovered, ctx);
+        }
         throw new AuthorizationCodeError(null, `the code was already refused: ${claim.outcome}`);
+      }
       if (claim.status === 'redeemed' && claim.authorizerAppid) {
         const result = await this.applyTenant(componentAppid, claim.authorizerAppid, ctx);
         return { ...result, alreadyRedeemed: true };
       }
-      if (this.clock.nowMs() > deadline)
-        throw new AuthorizationCodeError(null, 'timed out waiting for the other redemption');
+      // Not a refusal: the job retries, and by then the other attempt's lease has run out.
+      if (this.clock.nowMs() > deadline) throw new AuthorizationCodeBusyError();
       await sleep(100);
     }
   }
 
+  /** Under the code's claim: WeChat's answer (kept, or asked for now), then the registry. */
   private async exchange(
     componentAppid: string,
     code: string,
     codeHash: string,
     ctx: RedeemContext,
+    keptCiphertext: string | null,
   ): Promise<RedeemResult> {
+    let answer: KeptAnswer;
+    try {
+      if (keptCiphertext) {
+        answer = this.openKept(keptCiphertext);
+        this.logger.log(
+          `finishing the redemption of ${String(answer.info.authorizer_appid)} from the answer an earlier attempt kept`,
+        );
+      } else {
+        answer = await this.queryAuth(componentAppid, code, codeHash, ctx);
+      }
+    } catch (error) {
+      if (!(error instanceof AuthorizationCodeError)) await this.releaseCode(codeHash);
+      throw error;
+    }
+    try {
+      return await this.store(componentAppid, codeHash, answer, ctx);
+    } catch (error) {
+      // The answer is kept: the next attempt (the job's retry, or the other path) claims the code
+      // at once and finishes from it without asking WeChat again.
+      await this.releaseCode(codeHash);
+      throw error;
+    }
+  }
+
+  /** api_query_auth, its answer kept on the code's row the moment it arrives. */
+  private async queryAuth(
+    componentAppid: string,
+    code: string,
+    codeHash: string,
+    ctx: RedeemContext,
+  ): Promise<KeptAnswer> {
     let answer;
     try {
       answer = await this.componentTokens.post(
@@ -240,26 +339,109 @@ export class AuthorizerService implements OnModuleInit {
         },
       );
     } catch (error) {
-      if (error instanceof WechatApiError && (error.errcode === 61009 || error.errcode === 61010)) {
-        await this.repo.finishCode(
-          codeHash,
-          'failed',
-          null,
-          `errcode ${error.errcode}`,
-          this.clock.now(),
-        );
-        throw new AuthorizationCodeError(
-          error.errcode,
-          error.errcode === 61010 ? 'the code has expired' : 'the code is invalid or used',
-        );
+      if (
+        !(error instanceof WechatApiError) ||
+        (error.errcode !== 61009 && error.errcode !== 61010)
+      )
+        throw error;
+      if (error.errcode === 61009) {
+        const recovered = await this.recoverSpentCode(componentAppid, codeHash, ctx);
+        if (recovered) return recovered;
       }
-      // Transient: let the next attempt (the job's retry, or the other path) claim it at once.
-      await this.repo
-        .reopenCode(codeHash, this.clock.now())
-        .catch((e: unknown) => this.logger.warn(`could not release the code claim: ${String(e)}`));
+      await this.repo.finishCode(
+        codeHash,
+        'failed',
+        null,
+        `errcode ${error.errcode}`,
+        this.clock.now(),
+      );
+      throw new AuthorizationCodeError(
+        error.errcode,
+        error.errcode === 61010 ? 'the code has expired' : 'the code is invalid or used',
+      );
+    }
+    const kept: KeptAnswer = {
+      info: (answer.authorization_info ?? {}) as Record<string, unknown>,
+      receivedAt: this.clock.now().toISOString(),
+      source: 'api_query_auth',
+    };
+    try {
+      await this.repo.keepCodeAnswer(codeHash, this.box.seal(JSON.stringify(kept)));
+    } catch (error) {
+      // Nothing better to do than carry on from memory: if the registry write fails too, the
+      // push's retry recovers the account through api_get_authorizer_info.
+      this.logger.error(
+        `could not keep the api_query_auth answer of ${String(kept.info.authorizer_appid)} (${String(error)}); finishing from memory`,
+      );
+    }
+    return kept;
+  }
+
+  /**
+   * After a 61009: the code was spent, by a call of ours whose answer was lost or by the other
+   * path. The answer that path kept, else (when the push named the account) what
+   * api_get_authorizer_info says: the refresh token and the granted permissions. Null when the
+   * account has not authorized us (61003) or cannot be known: the code really is refused.
+   */
+  private async recoverSpentCode(
+    componentAppid: string,
+    codeHash: string,
+    ctx: RedeemContext,
+  ): Promise<KeptAnswer | null> {
+    const kept = await this.repo.findCodeAnswer(codeHash);
+    if (kept) return this.openKept(kept);
+    const authorizerAppid = ctx.authorizerAppid;
+    if (!authorizerAppid) return null;
+    let answer;
+    try {
+      answer = await this.componentTokens.post(
+        componentAppid,
+        '/cgi-bin/component/api_get_authorizer_info',
+        { component_appid: componentAppid, authorizer_appid: authorizerAppid },
+      );
+    } catch (error) {
+      if (error instanceof WechatApiError && error.errcode === 61003) return null;
       throw error;
     }
     const info = (answer.authorization_info ?? {}) as Record<string, unknown>;
+    const refreshToken = info.authorizer_refresh_token;
+    const appid = info.authorizer_appid ?? authorizerAppid;
+    if (typeof refreshToken !== 'string' || refreshToken === '' || appid !== authorizerAppid)
+      return null;
+    this.logger.warn(
+      `api_query_auth refused a spent code of ${authorizerAppid} (61009); recovered the authorization from api_get_authorizer_info`,
+    );
+    return {
+      // No access token here: the refresh sweep mints one at once.
+      info: {
+        authorizer_appid: authorizerAppid,
+        authorizer_refresh_token: refreshToken,
+        func_info: info.func_info,
+      },
+      receivedAt: this.clock.now().toISOString(),
+      source: 'api_get_authorizer_info',
+    };
+  }
+
+  private openKept(ciphertext: string): KeptAnswer {
+    return JSON.parse(this.box.open(ciphertext)) as KeptAnswer;
+  }
+
+  /** Gives up the claim after a failure so the next attempt may claim it at once. */
+  private async releaseCode(codeHash: string): Promise<void> {
+    await this.repo
+      .reopenCode(codeHash, this.clock.now())
+      .catch((e: unknown) => this.logger.warn(`could not release the code claim: ${String(e)}`));
+  }
+
+  /** Stores the authorization (record, history, tokens) and settles the code, in one transaction. */
+  private async store(
+    componentAppid: string,
+    codeHash: string,
+    answer: KeptAnswer,
+    ctx: RedeemContext,
+  ): Promise<RedeemResult> {
+    const info = answer.info;
     const authorizerAppid = String(info.authorizer_appid);
     const funcInfo = ((info.func_info as FuncInfoItem[] | undefined) ?? [])
       .map((f) => Number(f.funcscope_category?.id))
@@ -270,6 +452,8 @@ export class AuthorizerService implements OnModuleInit {
         ? await this.tenantResolver(componentAppid, ctx.preAuthCode)
         : null);
     const now = this.clock.now();
+    // The access token's life started when WeChat answered, which may be a while ago.
+    const receivedAt = new Date(answer.receivedAt);
     const { record, outcome } = await this.repo.transaction(async (m) => {
       const before = await this.repo.find(componentAppid, authorizerAppid, m);
       const { tenantId, outcome } = this.decideTenant(before, tenant);
@@ -307,7 +491,7 @@ export class AuthorizerService implements OnModuleInit {
       });
       if (typeof info.authorizer_refresh_token === 'string' && info.authorizer_refresh_token) {
         const plan = planNextRefresh(
-          now.getTime(),
+          receivedAt.getTime(),
           Number(info.expires_in ?? 7200),
           this.options.authorizer.refreshMarginSec,
           this.options.authorizer.refreshJitterSec,
@@ -324,14 +508,15 @@ export class AuthorizerService implements OnModuleInit {
             expiresAt: access ? plan.expiresAt : null,
             nextRefreshAt: access ? plan.nextRefreshAt : now,
           },
-          now,
+          access ? receivedAt : now,
         );
       }
       await this.repo.finishCode(codeHash, 'redeemed', authorizerAppid, outcome, now, m);
       return { record: after, outcome };
     });
     this.logger.log(
-      `authorized ${authorizerAppid} for ${componentAppid} (tenant ${record.tenantId ?? '-'}, ${ctx.cause})`,
+      `authorized ${authorizerAppid} for ${componentAppid} (tenant ${record.tenantId ?? '-'}, ${ctx.cause}` +
+        `${answer.source === 'api_query_auth' ? '' : `, from ${answer.source}`})`,
     );
     this.events.emit('authorized', { record, cause: ctx.cause });
     if (outcome === 'tenant_conflict' && tenant) {
@@ -445,7 +630,9 @@ export class AuthorizerService implements OnModuleInit {
         this.logger.warn(
           `ignored ${status} of ${authorizerAppid} (${cause}): older than its last state change`,
         );
-        return olderPush(at, last ?? at);
+        const ignored = olderPush(at, last ?? at);
+        await this.recordIgnored(m, componentAppid, authorizerAppid, cause, ignored.reason);
+        return ignored;
       }
       if (before.status === status) return null;
       const after: AuthorizerRecord = {
@@ -489,15 +676,47 @@ export class AuthorizerService implements OnModuleInit {
     return profile;
   }
 
-  /** Profiles older than profileMaxAgeSec, refreshed a few at a time. */
-  async refreshStaleProfiles(limit = 50): Promise<number> {
-    const before = new Date(this.clock.nowMs() - this.options.authorizer.profileMaxAgeSec * 1000);
-    const due = await this.repo.profileDue(before, limit);
-    for (const { componentAppid, authorizerAppid } of due) {
-      await this.refreshProfile(componentAppid, authorizerAppid).catch((error: unknown) =>
-        this.logger.warn(`profile refresh of ${authorizerAppid} failed: ${String(error)}`),
-      );
-    }
+  /**
+   * Profiles older than profileMaxAgeSec, up to profileBatchSize per run, a few at a time. An
+   * account whose fetch fails backs off on its own (15 min doubling, at most profileMaxAgeSec),
+   * so accounts that keep failing never hold the line ahead of the others. Returns how many were
+   * due in this run.
+   */
+  async refreshStaleProfiles(limit = this.options.authorizer.profileBatchSize): Promise<number> {
+    const { profileMaxAgeSec } = this.options.authorizer;
+    const now = this.clock.now();
+    const due = await this.repo.profileDue(
+      new Date(now.getTime() - profileMaxAgeSec * 1000),
+      now,
+      limit,
+    );
+    const queue = [...due];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const { componentAppid, authorizerAppid, failureCount } = next;
+        try {
+          await this.refreshProfile(componentAppid, authorizerAppid);
+        } catch (error) {
+          const delay = profileRetryDelayMs(failureCount + 1, profileMaxAgeSec * 1000);
+          this.logger.warn(
+            `profile refresh of ${authorizerAppid} failed (${String(error)}); next try in ${Math.round(delay / 60_000)} min`,
+          );
+          await this.repo
+            .saveProfileFailure(
+              componentAppid,
+              authorizerAppid,
+              new Date(this.clock.nowMs() + delay),
+            )
+            .catch((e: unknown) =>
+              this.logger.error(
+                `could not record the profile backoff of ${authorizerAppid}: ${String(e)}`,
+              ),
+            );
+        }
+      }
+    };
+    // A few in parallel: one account that is slow to answer does not hold up the batch.
+    await Promise.all(Array.from({ length: Math.min(PROFILE_CONCURRENCY, due.length) }, worker));
     return due.length;
   }
 

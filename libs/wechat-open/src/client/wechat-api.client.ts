@@ -19,6 +19,13 @@ export interface WechatRequest {
   /** Query parameters; the token goes here and is never logged. */
   query?: Record<string, string>;
   body?: unknown;
+  /**
+   * The call issues a new credential (api_component_token, api_authorizer_token). A timed-out
+   * attempt is then not repeated here: WeChat may serve the lost attempt after the repeat, and
+   * the token we kept would be the older one, retired after WeChat's grace. The caller gets
+   * `outcomeUnknown` instead and refreshes again soon.
+   */
+  issuesToken?: boolean;
 }
 
 /** Told of every attempt: endpoint name, `ok` / the errcode / `unavailable`, and seconds taken. */
@@ -67,7 +74,7 @@ export class WechatApiClient {
         return await this.timed(endpoint, () => this.once<T>(path, endpoint, req));
       } catch (error) {
         const retryable =
-          error instanceof WechatUnavailableError ||
+          (error instanceof WechatUnavailableError && !(req.issuesToken && error.outcomeUnknown)) ||
           (error instanceof WechatApiError && error.transient);
         if (!retryable || attempt === this.options.attempts) throw error;
         lastError = error;

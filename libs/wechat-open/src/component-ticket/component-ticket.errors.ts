@@ -17,3 +17,17 @@ export class ComponentTokenUnavailableError extends WechatOpenError {
     });
   }
 }
+
+/**
+ * WeChat refused the stored verify ticket (61005 expired, 61006 invalid): it is not sent again,
+ * and no token can be minted until WeChat pushes a newer one (asked for already).
+ */
+export class VerifyTicketRejectedError extends WechatOpenError {
+  constructor(componentAppid: string, errcode: number) {
+    super(
+      'VERIFY_TICKET_REJECTED',
+      `WeChat refused the stored component_verify_ticket (${errcode}); waiting for a newer push`,
+      { componentAppid, errcode },
+    );
+  }
+}

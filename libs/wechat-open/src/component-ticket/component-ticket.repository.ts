@@ -7,7 +7,20 @@ export interface StoredTicket {
   ticketCiphertext: string;
   createTime: Date;
   receivedAt: Date;
+  /** Set when api_component_token refused this ticket (61005/61006). */
+  rejectedErrcode: number | null;
+  rejectedAt: Date | null;
 }
+
+/** The stored row and the incoming push are the same push (WeChat's retry). */
+const SAME_PUSH = `component_verify_ticket.create_time = EXCLUDED.create_time
+  AND component_verify_ticket.ticket_digest = EXCLUDED.ticket_digest`;
+
+/**
+ * What became of a ticket push: another ticket (stored), a repeat of the stored push, or older
+ * than the stored one (ignored).
+ */
+export type TicketSave = 'new' | 'repeat' | 'older';
 
 export interface StoredComponentToken {
   tokenCiphertext: string | null;
@@ -36,34 +49,63 @@ export class ComponentTicketRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Keeps the ticket unless a push with a later CreateTime is already stored. A repeat of the same
-   * CreateTime is normal (WeChat retries) and just refreshes received_at.
+   * Keeps the ticket unless a push with a later CreateTime is already stored. A repeat of the
+   * stored push (same CreateTime, same ticket: WeChat retries) just refreshes received_at and
+   * keeps a refusal (the same ticket stays refused) and the count of asks for a push; any other
+   * ticket clears both.
    */
   async saveTicketIfNewer(
     componentAppid: string,
     ticketCiphertext: string,
+    ticketDigest: string,
     createTime: Date,
     receivedAt: Date,
-  ): Promise<boolean> {
+  ): Promise<TicketSave> {
     const rows = await this.db.query<unknown>(
-      `INSERT INTO component_verify_ticket (component_appid, ticket_ciphertext, create_time, received_at)
-       VALUES ($1, $2, $3, $4)
+      `WITH previous AS (
+         SELECT create_time, ticket_digest FROM component_verify_ticket WHERE component_appid = $1
+       )
+       INSERT INTO component_verify_ticket
+              (component_appid, ticket_ciphertext, ticket_digest, create_time, received_at)
+       VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (component_appid) DO UPDATE
-         SET ticket_ciphertext = EXCLUDED.ticket_ciphertext, create_time = EXCLUDED.create_time,
-             received_at = EXCLUDED.received_at
+         SET ticket_ciphertext = EXCLUDED.ticket_ciphertext,
+             ticket_digest = EXCLUDED.ticket_digest,
+             create_time = EXCLUDED.create_time,
+             received_at = EXCLUDED.received_at,
+             rejected_at = CASE WHEN ${SAME_PUSH} THEN component_verify_ticket.rejected_at END,
+             rejected_errcode = CASE WHEN ${SAME_PUSH}
+                                     THEN component_verify_ticket.rejected_errcode END,
+             push_request_count = CASE WHEN ${SAME_PUSH}
+                                       THEN component_verify_ticket.push_request_count ELSE 0 END
          WHERE component_verify_ticket.create_time IS NULL
             OR component_verify_ticket.create_time <= EXCLUDED.create_time
-       RETURNING component_appid`,
-      [componentAppid, ticketCiphertext, createTime, receivedAt],
+       RETURNING (SELECT create_time FROM previous) AS previous_create_time,
+                 (SELECT ticket_digest FROM previous) AS previous_digest`,
+      [componentAppid, ticketCiphertext, ticketDigest, createTime, receivedAt],
     );
-    return returnedRows(rows).length === 1;
+    const row = returnedRows<{ previous_create_time: Date | null; previous_digest: string | null }>(
+      rows,
+    )[0];
+    if (!row) return 'older';
+    const same =
+      row.previous_create_time?.getTime() === createTime.getTime() &&
+      row.previous_digest === ticketDigest;
+    return same ? 'repeat' : 'new';
   }
 
   async findTicket(componentAppid: string): Promise<StoredTicket | null> {
     const rows = await this.db.query<
-      { ticket_ciphertext: string; create_time: Date; received_at: Date }[]
+      {
+        ticket_ciphertext: string;
+        create_time: Date;
+        received_at: Date;
+        rejected_errcode: number | null;
+        rejected_at: Date | null;
+      }[]
     >(
-      `SELECT ticket_ciphertext, create_time, received_at FROM component_verify_ticket
+      `SELECT ticket_ciphertext, create_time, received_at, rejected_errcode, rejected_at
+         FROM component_verify_ticket
         WHERE component_appid = $1 AND ticket_ciphertext IS NOT NULL`,
       [componentAppid],
     );
@@ -73,21 +115,76 @@ export class ComponentTicketRepository {
           ticketCiphertext: r.ticket_ciphertext,
           createTime: r.create_time,
           receivedAt: r.received_at,
+          rejectedErrcode: r.rejected_errcode,
+          rejectedAt: r.rejected_at,
         }
       : null;
   }
 
   /**
-   * Claims the right to call api_start_push_ticket now: true for at most one caller (across
-   * instances) per `minInterval`.
+   * Marks the ticket (CreateTime and digest) refused, if it is still the stored one and not
+   * marked yet. Returns whether this call marked it. A row stored before digests were kept has
+   * none: its CreateTime alone identifies it.
    */
-  async claimPushRequest(componentAppid: string, now: Date, notBefore: Date): Promise<boolean> {
+  async markTicketRejected(
+    componentAppid: string,
+    createTime: Date,
+    ticketDigest: string,
+    errcode: number,
+    now: Date,
+  ): Promise<boolean> {
     const rows = await this.db.query<unknown>(
-      `INSERT INTO component_verify_ticket (component_appid, push_requested_at) VALUES ($1, $2)
-       ON CONFLICT (component_appid) DO UPDATE SET push_requested_at = $2
-         WHERE component_verify_ticket.push_requested_at IS NULL
-            OR component_verify_ticket.push_requested_at < $3
+      `UPDATE component_verify_ticket SET rejected_at = $5, rejected_errcode = $4
+        WHERE component_appid = $1 AND create_time = $2 AND ticket_ciphertext IS NOT NULL
+          AND (ticket_digest = $3 OR ticket_digest IS NULL) AND rejected_at IS NULL
+        RETURNING component_appid`,
+      [componentAppid, createTime, ticketDigest, errcode, now],
+    );
+    return returnedRows(rows).length === 1;
+  }
+
+  /**
+   * Claims the right to call api_start_push_ticket now for a missing or stale ticket: true for
+   * one caller across instances, then not again until `firstIntervalSec` doubled per ask already
+   * made (since the last new ticket) has passed, at most `maxIntervalSec`.
+   */
+  async claimPushRequest(
+    componentAppid: string,
+    now: Date,
+    firstIntervalSec: number,
+    maxIntervalSec: number,
+  ): Promise<boolean> {
+    const rows = await this.db.query<unknown>(
+      `INSERT INTO component_verify_ticket (component_appid, push_requested_at, push_request_count)
+       VALUES ($1, $2, 1)
+       ON CONFLICT (component_appid) DO UPDATE
+         SET push_requested_at = $2,
+             push_request_count = component_verify_ticket.push_request_count + 1
+         WHERE component_verify_ticket.push_request_count = 0
+            OR component_verify_ticket.push_requested_at IS NULL
+            OR component_verify_ticket.push_requested_at <= $2::timestamptz - make_interval(
+                 secs => LEAST($3::float8 * power(2, LEAST(component_verify_ticket.push_request_count - 1, 30)),
+                               $4::float8))
        RETURNING component_appid`,
+      [componentAppid, now, firstIntervalSec, maxIntervalSec],
+    );
+    return returnedRows(rows).length === 1;
+  }
+
+  /**
+   * Claims the right to ask for a push after WeChat refused the stored ticket: true for at most
+   * one caller (across instances) per interval, whatever the asks for a missing ticket did.
+   */
+  async claimRejectionPushRequest(
+    componentAppid: string,
+    now: Date,
+    notBefore: Date,
+  ): Promise<boolean> {
+    const rows = await this.db.query<unknown>(
+      `UPDATE component_verify_ticket SET rejection_push_requested_at = $2
+        WHERE component_appid = $1
+          AND (rejection_push_requested_at IS NULL OR rejection_push_requested_at <= $3)
+        RETURNING component_appid`,
       [componentAppid, now, notBefore],
     );
     return returnedRows(rows).length === 1;

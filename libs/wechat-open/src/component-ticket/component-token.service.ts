@@ -1,30 +1,49 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WechatApiClient, WechatResponse } from '../client/wechat-api.client.js';
-import { isTokenInvalid, WechatApiError } from '../client/wechat-api.errors.js';
+import { WechatApiClient, WechatRequest, WechatResponse } from '../client/wechat-api.client.js';
+import {
+  isTokenInvalid,
+  WechatApiError,
+  WechatUnavailableError,
+} from '../client/wechat-api.errors.js';
 import { Clock } from '../core/clock.js';
 import { ComponentRegistry } from '../core/component-registry.js';
 import { SecretBox } from '../core/secret-box.js';
 import { SingleFlight } from '../core/single-flight.js';
+import { isDue, isUsable, NOMINAL_LIFETIME_SEC } from '../core/token-timing.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import {
+  COMPONENT_TOKEN_LEASE_SEC,
+  TICKET_REJECTED_ERRCODES,
+} from './component-ticket.constants.js';
+import {
   ComponentTokenUnavailableError,
   VerifyTicketMissingError,
+  VerifyTicketRejectedError,
 } from './component-ticket.errors.js';
-import { ComponentTicketRepository } from './component-ticket.repository.js';
+import { ComponentTicketRepository, StoredComponentToken } from './component-ticket.repository.js';
 import { VerifyTicketService } from './verify-ticket.service.js';
 
 /** How long the in-process copy is trusted before the database is asked whether it changed. */
 const MEMORY_TTL_MS = 10_000;
-const LEASE_MS = 30_000;
+const LEASE_MS = COMPONENT_TOKEN_LEASE_SEC * 1000;
 const WAIT_FOR_OTHER_MS = 20_000;
-const TICKET_ERRCODES = new Set([61005, 61006]);
+/**
+ * After a timed-out mint, mint again this soon (plus up to the jitter, so that instances do not
+ * retry in step): well inside WeChat's grace of about 5 min for the token it may have replaced.
+ */
+const UNKNOWN_OUTCOME_RETRY_MS = 2_000;
+const UNKNOWN_OUTCOME_RETRY_JITTER_MS = 3_000;
+/** Quick retries in a row; after these the ordinary schedule takes over until a mint succeeds. */
+const UNKNOWN_OUTCOME_RETRY_LIMIT = 5;
 
 interface CachedToken {
   token: string;
   version: number;
   expiresAt: number;
+  /** What WeChat gave it (expires_at − refreshed_at): the margins are scaled to it. */
+  lifetimeMs: number;
   checkedAt: number;
 }
 
@@ -36,15 +55,29 @@ export interface ComponentTokenStatus {
   refreshedAt: Date | null;
 }
 
+/** A stored token that is there to be used. */
+type PresentToken = StoredComponentToken & { tokenCiphertext: string; expiresAt: Date };
+
+/** The lifetime WeChat gave a stored token; the nominal one when the row cannot tell. */
+function lifetimeMs(row: StoredComponentToken): number {
+  return row.expiresAt && row.refreshedAt
+    ? row.expiresAt.getTime() - row.refreshedAt.getTime()
+    : NOMINAL_LIFETIME_SEC * 1000;
+}
+
 /**
  * The component_access_token: minted from the newest ticket, stored encrypted, refreshed before
  * expiry by one instance at a time (a lease row), served from memory on the hot path.
  */
 @Injectable()
-export class ComponentTokenService {
+export class ComponentTokenService implements OnApplicationShutdown {
   private readonly logger = new Logger('ComponentTokenService');
   private readonly memory = new Map<string, CachedToken>();
   private readonly flights = new SingleFlight<CachedToken>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly quickRetries = new Map<string, number>();
+  private readonly retries = new Set<Promise<void>>();
+  private stopped = false;
 
   constructor(
     private readonly repo: ComponentTicketRepository,
@@ -55,6 +88,13 @@ export class ComponentTokenService {
     private readonly registry: ComponentRegistry,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+    await Promise.allSettled([...this.retries]);
+  }
 
   /** A valid component_access_token: from memory, else the database, else minted (single-flight). */
   async getComponentAccessToken(componentAppid: string): Promise<string> {
@@ -88,9 +128,10 @@ export class ComponentTokenService {
     componentAppid: string,
     path: string,
     body: Record<string, unknown>,
+    options: Pick<WechatRequest, 'issuesToken'> = {},
   ): Promise<T> {
     return this.withComponentToken(componentAppid, (token) =>
-      this.api.request<T>(path, { query: { component_access_token: token }, body }),
+      this.api.request<T>(path, { query: { component_access_token: token }, body, ...options }),
     );
   }
 
@@ -100,13 +141,16 @@ export class ComponentTokenService {
     await this.repo.expireVersion(componentAppid, version, this.clock.now());
   }
 
-  /** Mints a new token if the stored one is within the refresh margin. Returns whether it did. */
+  /**
+   * Mints a new token if there is none or the stored one is within the refresh margin (scaled to
+   * its lifetime). Returns whether it did.
+   */
   async refreshIfDue(componentAppid: string): Promise<boolean> {
     const row = await this.repo.findToken(componentAppid);
-    if (row?.expiresAt && row.tokenCiphertext && !this.isDue(row.expiresAt.getTime())) return false;
+    if (row && !this.due(row)) return false;
     const leased = await this.lease(componentAppid);
-    if (!leased) return false; // another instance is on it
-    if (leased.expiresAt && leased.tokenCiphertext && !this.isDue(leased.expiresAt.getTime())) {
+    if (!leased) return false; // another instance (or task of this one) is on it
+    if (!this.due(leased)) {
       await this.repo.releaseLease(componentAppid, this.options.instanceId);
       return false;
     }
@@ -132,7 +176,7 @@ export class ComponentTokenService {
     const now = this.clock.nowMs();
     if (
       cached &&
-      cached.expiresAt - this.minRemainingMs > now &&
+      isUsable(now, cached.expiresAt, cached.lifetimeMs, this.options.minTokenRemainingSec) &&
       now - cached.checkedAt < MEMORY_TTL_MS
     ) {
       return cached;
@@ -144,19 +188,12 @@ export class ComponentTokenService {
     const deadline = this.clock.nowMs() + WAIT_FOR_OTHER_MS;
     for (;;) {
       const row = await this.repo.findToken(componentAppid);
-      if (row?.tokenCiphertext && row.expiresAt && this.usable(row.expiresAt.getTime())) {
-        return this.remember(componentAppid, row.tokenCiphertext, row.version, row.expiresAt);
-      }
+      if (row && this.usable(row)) return this.remember(componentAppid, row);
       const leased = await this.lease(componentAppid);
       if (leased) {
-        if (leased.tokenCiphertext && leased.expiresAt && this.usable(leased.expiresAt.getTime())) {
+        if (this.usable(leased)) {
           await this.repo.releaseLease(componentAppid, this.options.instanceId);
-          return this.remember(
-            componentAppid,
-            leased.tokenCiphertext,
-            leased.version,
-            leased.expiresAt,
-          );
+          return this.remember(componentAppid, leased);
         }
         return this.mintUnderLease(componentAppid);
       }
@@ -179,99 +216,186 @@ export class ComponentTokenService {
     const owner = this.options.instanceId;
     try {
       const { token, expiresInSec } = await this.mint(componentAppid);
-      const expiresAt = new Date(this.clock.nowMs() + expiresInSec * 1000);
+      this.quickRetries.delete(componentAppid);
+      const now = this.clock.now();
+      const expiresAt = new Date(now.getTime() + expiresInSec * 1000);
       const sealed = this.box.seal(token);
-      const version = await this.repo.saveToken(
-        componentAppid,
-        owner,
-        sealed,
-        expiresAt,
-        this.clock.now(),
-      );
+      const version = await this.repo.saveToken(componentAppid, owner, sealed, expiresAt, now);
       if (version === null) {
         this.logger.warn(
           `lost the minting lease for ${componentAppid}; the token is used but not stored`,
         );
-        return { token, version: -1, expiresAt: expiresAt.getTime(), checkedAt: 0 };
+        return {
+          token,
+          version: -1,
+          expiresAt: expiresAt.getTime(),
+          lifetimeMs: expiresInSec * 1000,
+          checkedAt: 0,
+        };
       }
       this.logger.log(
         `minted component token v${version} for ${componentAppid}, expires ${expiresAt.toISOString()}`,
       );
-      return this.remember(componentAppid, sealed, version, expiresAt);
+      return this.remember(componentAppid, {
+        tokenCiphertext: sealed,
+        version,
+        expiresAt,
+        refreshedAt: now,
+      });
     } catch (error) {
+      if (error instanceof WechatUnavailableError && error.outcomeUnknown) {
+        this.retrySoon(componentAppid);
+      }
       await this.repo.releaseLease(componentAppid, owner);
       throw error;
     }
   }
 
-  /** api_component_token with the newest ticket; on 61005/61006 re-reads the ticket once. */
+  /**
+   * api_component_token with the newest ticket. A ticket WeChat refused (61005/61006) is recorded
+   * as such and never sent again: minting then fails at once until a newer ticket is pushed.
+   */
   private async mint(componentAppid: string): Promise<{ token: string; expiresInSec: number }> {
     const { secret } = this.registry.config(componentAppid);
-    let ticket = await this.tickets.current(componentAppid);
+    let ticket = await this.tickets.newest(componentAppid);
     for (let attempt = 1; ; attempt++) {
       if (ticket === null) {
-        await this.requestPushQuietly(componentAppid);
+        await this.quietly(componentAppid, () => this.tickets.requestPush(componentAppid));
         throw new VerifyTicketMissingError(componentAppid);
+      }
+      if (ticket.rejectedErrcode !== null) {
+        // Sent again it would only be refused again, spending quota: wait for a newer push.
+        await this.quietly(componentAppid, () =>
+          this.tickets.requestPushAfterRejection(componentAppid),
+        );
+        throw new VerifyTicketRejectedError(componentAppid, ticket.rejectedErrcode);
       }
       try {
         const answer = await this.api.request('/cgi-bin/component/api_component_token', {
           body: {
             component_appid: componentAppid,
             component_appsecret: secret,
-            component_verify_ticket: ticket,
+            component_verify_ticket: ticket.value,
           },
+          issuesToken: true,
         });
-        return {
-          token: String(answer.component_access_token),
-          expiresInSec: Number(answer.expires_in ?? 7200),
-        };
+        const token = answer.component_access_token;
+        if (typeof token !== 'string' || token === '') {
+          throw new WechatUnavailableError(
+            'api_component_token',
+            'answer has no component_access_token',
+          );
+        }
+        const expiresIn = Number(answer.expires_in);
+        return { token, expiresInSec: expiresIn > 0 ? expiresIn : NOMINAL_LIFETIME_SEC };
       } catch (error) {
-        if (!(error instanceof WechatApiError) || !TICKET_ERRCODES.has(error.errcode)) throw error;
-        const newer = await this.tickets.current(componentAppid);
-        if (attempt > 1 || newer === ticket) {
-          await this.requestPushQuietly(componentAppid);
+        if (!(error instanceof WechatApiError) || !TICKET_REJECTED_ERRCODES.has(error.errcode)) {
           throw error;
         }
-        ticket = newer;
+        await this.tickets.markRejected(componentAppid, ticket, error.errcode);
+        const newer = await this.tickets.newest(componentAppid);
+        // Another push may have landed while the refused one was on its way: try it, once.
+        if (
+          attempt === 1 &&
+          newer !== null &&
+          newer.rejectedErrcode === null &&
+          newer.value !== ticket.value
+        ) {
+          ticket = newer;
+          continue;
+        }
+        await this.quietly(componentAppid, () =>
+          this.tickets.requestPushAfterRejection(componentAppid),
+        );
+        throw error;
       }
     }
   }
 
   /** Asking for a push is a side effort of a failed mint: its own failure is logged, not thrown. */
-  private async requestPushQuietly(componentAppid: string): Promise<void> {
-    await this.tickets
-      .requestPush(componentAppid)
-      .catch((e: unknown) =>
-        this.logger.warn(`api_start_push_ticket for ${componentAppid} failed: ${String(e)}`),
-      );
+  private async quietly(componentAppid: string, ask: () => Promise<boolean>): Promise<void> {
+    await ask().catch((e: unknown) =>
+      this.logger.warn(`api_start_push_ticket for ${componentAppid} failed: ${String(e)}`),
+    );
   }
 
-  private remember(
-    componentAppid: string,
-    sealed: string,
-    version: number,
-    expiresAt: Date,
-  ): CachedToken {
+  /**
+   * A timed-out api_component_token may have reached WeChat and issued a token we never saw,
+   * which retires the stored one after WeChat's grace period: mint again within seconds rather
+   * than at the next scheduled check.
+   */
+  private retrySoon(componentAppid: string): void {
+    if (this.stopped || this.retryTimers.has(componentAppid)) return;
+    const done = this.quickRetries.get(componentAppid) ?? 0;
+    if (done >= UNKNOWN_OUTCOME_RETRY_LIMIT) {
+      if (done === UNKNOWN_OUTCOME_RETRY_LIMIT) {
+        this.quickRetries.set(componentAppid, done + 1);
+        this.logger.warn(
+          `api_component_token for ${componentAppid} timed out ${done + 1} times in a row; ` +
+            'the next mint is left to the schedule',
+        );
+      }
+      return;
+    }
+    this.quickRetries.set(componentAppid, done + 1);
+    const delayMs = UNKNOWN_OUTCOME_RETRY_MS + Math.random() * UNKNOWN_OUTCOME_RETRY_JITTER_MS;
+    this.logger.warn(
+      `api_component_token for ${componentAppid} timed out: WeChat may have issued a token we ` +
+        `never saw; minting again in ${(delayMs / 1000).toFixed(1)} s`,
+    );
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(componentAppid);
+      const run: Promise<void> = this.refreshIfDue(componentAppid)
+        .then(() => undefined)
+        .catch((error: unknown) =>
+          this.logger.warn(
+            `second mint of the component token for ${componentAppid} failed: ${String(error)}`,
+          ),
+        )
+        .finally(() => this.retries.delete(run));
+      this.retries.add(run);
+    }, delayMs);
+    timer.unref();
+    this.retryTimers.set(componentAppid, timer);
+  }
+
+  private remember(componentAppid: string, row: PresentToken): CachedToken {
     const entry: CachedToken = {
-      token: this.box.open(sealed),
-      version,
-      expiresAt: expiresAt.getTime(),
+      token: this.box.open(row.tokenCiphertext),
+      version: row.version,
+      expiresAt: row.expiresAt.getTime(),
+      lifetimeMs: lifetimeMs(row),
       checkedAt: this.clock.nowMs(),
     };
     this.memory.set(componentAppid, entry);
     return entry;
   }
 
-  private usable(expiresAtMs: number): boolean {
-    return expiresAtMs - this.minRemainingMs > this.clock.nowMs();
+  /** Present, and not so close to expiry that it could expire on the way to WeChat. */
+  private usable(row: StoredComponentToken): row is PresentToken {
+    return (
+      row.tokenCiphertext !== null &&
+      row.expiresAt !== null &&
+      isUsable(
+        this.clock.nowMs(),
+        row.expiresAt.getTime(),
+        lifetimeMs(row),
+        this.options.minTokenRemainingSec,
+      )
+    );
   }
 
-  /** A token is never handed out with less than this left: it could expire on the way to WeChat. */
-  private get minRemainingMs(): number {
-    return this.options.minTokenRemainingSec * 1000;
-  }
-
-  private isDue(expiresAtMs: number): boolean {
-    return expiresAtMs - this.options.componentTokenRefreshMarginSec * 1000 <= this.clock.nowMs();
+  /** Absent, or within the refresh margin. */
+  private due(row: StoredComponentToken): boolean {
+    return (
+      row.tokenCiphertext === null ||
+      row.expiresAt === null ||
+      isDue(
+        this.clock.nowMs(),
+        row.expiresAt.getTime(),
+        lifetimeMs(row),
+        this.options.componentTokenRefreshMarginSec,
+      )
+    );
   }
 }

@@ -9,6 +9,8 @@ import { ResolvedWechatOpenOptions, WechatOpenModuleOptions } from '../wechat-op
 import { WechatOpenError } from '../errors/wechat-open.error.js';
 import { decodeEncodingAesKey } from '../crypto/message-crypto.js';
 import { SystemClock } from './clock.js';
+import { validateTokenTiming } from './token-timing.js';
+import { COMPONENT_TOKEN_LEASE_SEC } from '../component-ticket/component-ticket.constants.js';
 
 /** Fills in every default and checks what can be checked before the first push arrives. */
 export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechatOpenOptions {
@@ -26,6 +28,25 @@ export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechat
     decodeEncodingAesKey(c.encodingAesKey);
     if (c.previousEncodingAesKey) decodeEncodingAesKey(c.previousEncodingAesKey);
   }
+  // Every problem at once: a token never due before it becomes unusable, a lease that runs out
+  // long before the margin does (a dead instance's claims free up in time).
+  throwIfInvalidTiming(
+    validateTokenTiming('component token', {
+      marginSec: options.componentTokenRefreshMarginSec ?? 900,
+      minRemainingSec: options.minTokenRemainingSec ?? 60,
+      leaseSec: COMPONENT_TOKEN_LEASE_SEC,
+    }),
+    validateTokenTiming('authorizer', {
+      marginSec: options.authorizer?.refreshMarginSec ?? 1200,
+      minRemainingSec: options.minTokenRemainingSec ?? 60,
+      leaseSec: options.authorizer?.leaseSec ?? 30,
+    }),
+    // A ticket is handed out until minTokenRemainingSec before expiry: it must come due before.
+    validateTokenTiming('JS-SDK ticket', {
+      marginSec: options.jsapi?.refreshMarginSec ?? 600,
+      minRemainingSec: options.minTokenRemainingSec ?? 60,
+    }),
+  );
   return {
     components: options.components,
     dataKeys: options.dataKeys,
@@ -53,6 +74,9 @@ export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechat
       refreshRatePerSec: 200,
       refreshBatchSize: 200,
       profileMaxAgeSec: 86_400,
+      profileBatchSize: 50,
+      profileCron: '0 */15 * * * *',
+      leaseSec: 30,
       tenantConflictPolicy: 'refuse',
       notifications: true,
       syncOnStartup: false,
@@ -76,4 +100,19 @@ export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechat
     instanceId:
       options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   };
+}
+
+/**
+ * Throws CONFIG_INVALID_TIMING listing every problem that validateTokenTiming found (pass the
+ * results of several calls to report them all at once); does nothing when there is none.
+ */
+export function throwIfInvalidTiming(...problemLists: string[][]): void {
+  const problems = problemLists.flat();
+  if (problems.length > 0) {
+    throw new WechatOpenError(
+      'CONFIG_INVALID_TIMING',
+      `token timing does not fit: ${problems.join('; ')}`,
+      { problems: problems.length },
+    );
+  }
 }

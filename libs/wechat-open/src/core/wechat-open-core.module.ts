@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module, ModuleMetadata, Provider } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
+import { ModuleRef } from '@nestjs/core';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WechatApiClient } from '../client/wechat-api.client.js';
 import { ComponentEventService } from '../events/component-event.service.js';
@@ -14,12 +15,37 @@ import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions, WechatOpenModuleOptions } from '../wechat-open.options.js';
 import { Clock } from './clock.js';
 import { ComponentRegistry } from './component-registry.js';
+import { SchedulerMissingError } from './cron-task.js';
 import { resolveOptions } from './resolve-options.js';
 import { SecretBox } from './secret-box.js';
 import { WechatOpenEvents } from './wechat-open.events.js';
 
 /** Injection token of the options exactly as the app gave them. */
 export const WECHAT_OPEN_RAW_OPTIONS = Symbol('WECHAT_OPEN_RAW_OPTIONS');
+
+/** Injection token of the start-up check that the host provides a scheduler (see below). */
+const SCHEDULER_CHECK = Symbol('WECHAT_OPEN_SCHEDULER_CHECK');
+
+/**
+ * The host owns ScheduleModule.forRoot() (a second one in the library would run the host's own
+ * @Cron jobs twice); the library registers its jobs in the host's SchedulerRegistry. When the
+ * jobs are on and there is none, start-up fails here, saying what to import. The registry is
+ * looked up in the whole application rather than injected: this check must not itself be the
+ * "cannot resolve dependencies" error it exists to replace.
+ */
+const schedulerCheck: Provider = {
+  provide: SCHEDULER_CHECK,
+  useFactory: (raw: WechatOpenModuleOptions, moduleRef: ModuleRef) => {
+    if (raw.schedulers === false) return true;
+    try {
+      moduleRef.get(SchedulerRegistry, { strict: false });
+    } catch {
+      throw new SchedulerMissingError();
+    }
+    return true;
+  },
+  inject: [WECHAT_OPEN_RAW_OPTIONS, ModuleRef],
+};
 
 const shared: Provider[] = [
   {
@@ -67,12 +93,8 @@ export class WechatOpenCoreModule {
   ): DynamicModule {
     return {
       module: WechatOpenCoreModule,
-      imports: [
-        ...imports,
-        ScheduleModule.forRoot(),
-        TypeOrmModule.forFeature([EventLogEntity, JobEntity]),
-      ],
-      providers: [optionsProvider, ...extraProviders, ...shared],
+      imports: [...imports, TypeOrmModule.forFeature([EventLogEntity, JobEntity])],
+      providers: [optionsProvider, ...extraProviders, schedulerCheck, ...shared],
       exports: shared,
     };
   }

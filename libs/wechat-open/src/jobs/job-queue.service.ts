@@ -4,10 +4,13 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../core/clock.js';
+import { SchedulerMissingError } from '../core/cron-task.js';
 import { SecretBox } from '../core/secret-box.js';
+import { WechatOpenEvents } from '../core/wechat-open.events.js';
 import { WechatOpenError } from '../errors/wechat-open.error.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
@@ -50,13 +53,27 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     private readonly jobs: JobRepository,
     private readonly box: SecretBox,
     private readonly clock: Clock,
-    private readonly scheduler: SchedulerRegistry,
+    // The host's (ScheduleModule.forRoot()); the core module says clearly when it is missing.
+    @Optional()
+    @Inject(SchedulerRegistry)
+    private readonly scheduler: SchedulerRegistry | undefined,
+    private readonly events: WechatOpenEvents,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
 
   register(kind: string, handler: JobHandler): void {
     if (this.handlers.has(kind)) throw new Error(`a handler for job ${kind} is already registered`);
     this.handlers.set(kind, handler);
+  }
+
+  /** Whether a handler is registered for `kind` (metrics label only these: a closed set). */
+  handles(kind: string): boolean {
+    return this.handlers.has(kind);
+  }
+
+  /** How many jobs have failed for good, in every instance (their rows keep the last error). */
+  countFailed(): Promise<number> {
+    return this.jobs.countFailed();
   }
 
   /** Stores a job (once per dedupe key) and starts it soon. Returns whether it was new. */
@@ -112,6 +129,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
 
   onApplicationBootstrap(): void {
     if (!this.options.schedulers) return;
+    if (!this.scheduler) throw new SchedulerMissingError();
     this.scheduler.addInterval(
       'wechat-open:jobs',
       setInterval(() => this.kick(), POLL_MS),
@@ -121,7 +139,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.scheduler.doesExist('interval', 'wechat-open:jobs')) {
+    if (this.scheduler?.doesExist('interval', 'wechat-open:jobs')) {
       this.scheduler.deleteInterval('wechat-open:jobs');
     }
     await this.draining;
@@ -141,7 +159,15 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
         this.logger.error(
           `job ${job.kind} #${job.id} failed for good after ${job.attempts} attempt(s): ${reason}`,
         );
-        await this.jobs.markFailed(job.id, owner, this.clock.now(), reason);
+        if (await this.jobs.markFailed(job.id, owner, this.clock.now(), reason)) {
+          this.events.emit('job_failed', {
+            jobId: job.id,
+            kind: job.kind,
+            componentAppid: job.componentAppid,
+            attempts: job.attempts,
+            reason,
+          });
+        }
         return;
       }
       const pause = Math.min(1000 * 2 ** (job.attempts - 1), MAX_BACKOFF_MS);

@@ -73,13 +73,24 @@ export class JobRepository {
     );
   }
 
-  async markFailed(id: string, owner: string, now: Date, error: string): Promise<void> {
-    await this.db.query(
+  /** Returns false when the lease was lost (another instance owns the job now). */
+  async markFailed(id: string, owner: string, now: Date, error: string): Promise<boolean> {
+    const rows = await this.db.query<unknown>(
       `UPDATE wechat_job SET status = 'failed', finished_at = $3, lease_owner = NULL, lease_until = NULL,
               last_error = $4
-        WHERE id = $1 AND lease_owner = $2`,
+        WHERE id = $1 AND lease_owner = $2
+        RETURNING id`,
       [id, owner, now, error],
     );
+    return returnedRows(rows).length === 1;
+  }
+
+  /** Jobs that failed for good (a partial index keeps this cheap however many are done). */
+  async countFailed(): Promise<number> {
+    const rows = await this.db.query<{ n: string }[]>(
+      `SELECT count(*) AS n FROM wechat_job WHERE status = 'failed'`,
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   async retryLater(id: string, owner: string, at: Date, error: string): Promise<void> {

@@ -17,6 +17,12 @@ export interface StoredJsApiTicket extends TicketKey {
   refreshedAt: Date | null;
   lastUsedAt: Date | null;
   version: number;
+  /** Failed fetches in a row (0 after a success). */
+  failureCount: number;
+  /** After a failed fetch: nobody calls getticket for this ticket before then. */
+  retryAt: Date | null;
+  /** WeChat's errcode of the last failure (45009: the account's quota), if it gave one. */
+  lastErrcode: number | null;
 }
 
 /** A ticket row read together with its account's status (null: no such account). */
@@ -34,10 +40,13 @@ interface Row {
   refreshed_at: Date | null;
   last_used_at: Date | null;
   version: string;
+  failure_count: number;
+  retry_at: Date | null;
+  last_errcode: number | null;
 }
 
 const COLUMNS = `component_appid, authorizer_appid, ticket_type, ticket_ciphertext, expires_at, refreshed_at,
-  last_used_at, version`;
+  last_used_at, version, failure_count, retry_at, last_errcode`;
 
 const toTicket = (r: Row): StoredJsApiTicket => ({
   componentAppid: r.component_appid,
@@ -48,6 +57,9 @@ const toTicket = (r: Row): StoredJsApiTicket => ({
   refreshedAt: r.refreshed_at,
   lastUsedAt: r.last_used_at,
   version: Number(r.version),
+  failureCount: Number(r.failure_count),
+  retryAt: r.retry_at,
+  lastErrcode: r.last_errcode === null ? null : Number(r.last_errcode),
 });
 
 /** jsapi_ticket: the tickets, their fetch leases and their last use. */
@@ -70,7 +82,8 @@ export class JsApiTicketRepository {
   async find(key: TicketKey): Promise<TicketLookup> {
     const rows = await this.db.query<(Row & { account_status: AuthorizerStatus })[]>(
       `SELECT a.status AS account_status, t.component_appid, t.authorizer_appid, t.ticket_type, t.ticket_ciphertext,
-              t.expires_at, t.refreshed_at, t.last_used_at, t.version
+              t.expires_at, t.refreshed_at, t.last_used_at, t.version, t.failure_count, t.retry_at,
+              t.last_errcode
          FROM authorizer a
          LEFT JOIN jsapi_ticket t
            ON t.component_appid = a.component_appid AND t.authorizer_appid = a.authorizer_appid AND t.ticket_type = $3
@@ -128,7 +141,8 @@ export class JsApiTicketRepository {
     const rows = await this.db.query<unknown>(
       `UPDATE jsapi_ticket
           SET ticket_ciphertext = $5, expires_at = $6, refreshed_at = $7, last_used_at = COALESCE($8, last_used_at),
-              version = version + 1, lease_owner = NULL, lease_until = NULL
+              version = version + 1, lease_owner = NULL, lease_until = NULL,
+              failure_count = 0, retry_at = NULL, last_errcode = NULL
         WHERE component_appid = $1 AND authorizer_appid = $2 AND ticket_type = $3 AND lease_owner = $4
         RETURNING version`,
       [
@@ -146,6 +160,28 @@ export class JsApiTicketRepository {
     return r ? Number(r.version) : null;
   }
 
+  /**
+   * Records a failed fetch if `owner` still holds the lease, and releases it: no fetch of this
+   * ticket before `retryAt`. Returns the failures in a row, or null when the lease was lost.
+   */
+  async saveFailure(
+    key: TicketKey,
+    owner: string,
+    retryAt: Date,
+    errcode: number | null,
+  ): Promise<number | null> {
+    const rows = await this.db.query<unknown>(
+      `UPDATE jsapi_ticket
+          SET failure_count = failure_count + 1, retry_at = $5, last_errcode = $6,
+              lease_owner = NULL, lease_until = NULL
+        WHERE component_appid = $1 AND authorizer_appid = $2 AND ticket_type = $3 AND lease_owner = $4
+        RETURNING failure_count`,
+      [key.componentAppid, key.authorizerAppid, key.ticketType, owner, retryAt, errcode],
+    );
+    const r = returnedRows<{ failure_count: number }>(rows)[0];
+    return r ? Number(r.failure_count) : null;
+  }
+
   /** Records a use (callers throttle this; it never moves last_used_at backwards). */
   async touch(key: TicketKey, at: Date): Promise<void> {
     await this.db.query<unknown>(
@@ -159,8 +195,9 @@ export class JsApiTicketRepository {
   /**
    * Claims up to `limit` tickets of authorized accounts that are within their refresh margin
    * (the configured one, scaled down to a quarter of short lifetimes) and were used since
-   * `usedSince`. `horizon` (now + the configured margin) bounds the index scan; SKIP LOCKED and
-   * the lease let several instances sweep side by side.
+   * `usedSince`, except those backing off after a failed fetch (`retry_at` still ahead).
+   * `horizon` (now + the configured margin) bounds the index scan; SKIP LOCKED and the lease let
+   * several instances sweep side by side.
    */
   async claimDue(
     owner: string,
@@ -178,6 +215,7 @@ export class JsApiTicketRepository {
                   AND j.expires_at - LEAST(make_interval(secs => $5::double precision),
                                            (j.expires_at - COALESCE(j.refreshed_at, j.expires_at)) * 0.25) <= $2
                   AND j.last_used_at >= $6
+                  AND (j.retry_at IS NULL OR j.retry_at <= $2)
                   AND (j.lease_until IS NULL OR j.lease_until < $2)
                   AND EXISTS (SELECT 1 FROM authorizer a
                                WHERE a.component_appid = j.component_appid AND a.authorizer_appid = j.authorizer_appid
@@ -186,7 +224,7 @@ export class JsApiTicketRepository {
         WHERE t.component_appid = due.component_appid AND t.authorizer_appid = due.authorizer_appid
           AND t.ticket_type = due.ticket_type
         RETURNING t.component_appid, t.authorizer_appid, t.ticket_type, t.ticket_ciphertext, t.expires_at,
-                  t.refreshed_at, t.last_used_at, t.version`,
+                  t.refreshed_at, t.last_used_at, t.version, t.failure_count, t.retry_at, t.last_errcode`,
       [owner, now, leaseUntil, horizon, marginSec, usedSince, limit],
     );
     return returnedRows<Row>(rows).map(toTicket);

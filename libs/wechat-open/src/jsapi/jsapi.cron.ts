@@ -4,6 +4,7 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronTask } from '../core/cron-task.js';
@@ -23,7 +24,10 @@ export class JsApiCron implements OnApplicationBootstrap, OnApplicationShutdown 
 
   constructor(
     private readonly jsapi: JsApiService,
-    private readonly scheduler: SchedulerRegistry,
+    // The host's (ScheduleModule.forRoot()); the core module says clearly when it is missing.
+    @Optional()
+    @Inject(SchedulerRegistry)
+    private readonly scheduler: SchedulerRegistry | undefined,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
 

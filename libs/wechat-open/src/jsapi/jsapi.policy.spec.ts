@@ -7,6 +7,7 @@ import {
   pageHost,
   randomNonce,
   refreshMarginMs,
+  ticketRetryDelayMs,
 } from './jsapi.policy.js';
 
 describe('wx.config', () => {
@@ -48,6 +49,20 @@ describe('refresh margin', () => {
     expect(refreshMarginMs(4000, 600)).toBe(1000);
     expect(isTicketDue(2999, 4000, 4000, 600)).toBe(false);
     expect(isTicketDue(3000, 4000, 4000, 600)).toBe(true);
+  });
+});
+
+describe('getticket backoff', () => {
+  it('waits 60 s after a failure, doubling up to 10 min', () => {
+    expect([1, 2, 3, 4, 5, 6, 20].map((n) => ticketRetryDelayMs(n, null) / 1000)).toEqual([
+      60, 120, 240, 480, 600, 600, 600,
+    ]);
+    expect(ticketRetryDelayMs(1, -1)).toBe(60_000);
+  });
+
+  it('pauses an hour after 45009, whatever came before', () => {
+    expect(ticketRetryDelayMs(1, 45009)).toBe(3_600_000);
+    expect(ticketRetryDelayMs(9, 45009)).toBe(3_600_000);
   });
 });
 

@@ -1,6 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { signJsSdk } from '../crypto/jssdk-signature.js';
 
+/** Tickets follow the timing rules of every credential (margins scaled down for short lifetimes). */
+export { refreshMarginMs, isDue as isTicketDue } from '../core/token-timing.js';
+
 /** The `wx.config` object of wechat-protocol.md §5.2. */
 export interface JsSdkConfig {
   /** The authorizer's appid (the official account whose page it is), never the component's. */
@@ -46,23 +49,21 @@ export function randomNonce(length = 16): string {
   return out;
 }
 
-/**
- * How long before expiry a ticket is refreshed. Short lifetimes (tests, the sandbox) scale the
- * margin down to a quarter of the lifetime, as authorizer tokens do, so a fresh ticket is never
- * already due.
- */
-export function refreshMarginMs(lifetimeMs: number, marginSec: number): number {
-  return Math.min(marginSec * 1000, Math.max(0, lifetimeMs) * 0.25);
-}
+/** The first pause after a failed getticket; each further failure doubles it. */
+const FIRST_RETRY_MS = 60_000;
+/** The longest pause between getticket tries after ordinary failures. */
+const MAX_RETRY_MS = 10 * 60_000;
+/** 45009 (the account's daily quota is used up): trying again within the hour only spends more. */
+export const QUOTA_RETRY_MS = 60 * 60_000;
 
-/** Whether a ticket expiring at `expiresAtMs` after a `lifetimeMs` life should be refreshed now. */
-export function isTicketDue(
-  nowMs: number,
-  expiresAtMs: number,
-  lifetimeMs: number,
-  marginSec: number,
-): boolean {
-  return expiresAtMs - refreshMarginMs(lifetimeMs, marginSec) <= nowMs;
+/**
+ * How long to wait before the next getticket after `failures` failures in a row: 60 s doubling
+ * to 10 min, or an hour after 45009. getticket's quota is small: neither the sweep nor a request
+ * may spend it on a WeChat that is failing.
+ */
+export function ticketRetryDelayMs(failures: number, errcode: number | null): number {
+  if (errcode === 45009) return QUOTA_RETRY_MS;
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1), MAX_RETRY_MS);
 }
 
 /**

@@ -10,9 +10,15 @@ import { AuthorizerEvents } from '../authorizer/authorizer.events.js';
 import { AuthorizerTokenService } from '../authorizer/authorizer-token.service.js';
 import { AuthorizerStatus } from '../authorizer/authorizer.types.js';
 import { WechatApiClient } from '../client/wechat-api.client.js';
+import {
+  WechatApiError,
+  WechatQuotaExhaustedError,
+  WechatUnavailableError,
+} from '../client/wechat-api.errors.js';
 import { Clock } from '../core/clock.js';
 import { SecretBox } from '../core/secret-box.js';
 import { SingleFlight } from '../core/single-flight.js';
+import { isDue, isUsable, NOMINAL_LIFETIME_SEC } from '../core/token-timing.js';
 import { signCard, signChooseCard } from '../crypto/card-signature.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
@@ -26,10 +32,10 @@ import {
 import {
   allowedHostsFor,
   buildJsSdkConfig,
-  isTicketDue,
   JsSdkConfig,
   pageHost,
   randomNonce,
+  ticketRetryDelayMs,
 } from './jsapi.policy.js';
 
 interface CachedTicket {
@@ -43,6 +49,10 @@ interface CachedTicket {
   /** After a failed refresh of a still-valid ticket, the next try waits until then. */
   refreshNotBefore: number;
 }
+
+/** What a fetch under the lease came to: the ticket, or the error to report and the next try. */
+type FetchOutcome =
+  { ok: true; entry: CachedTicket } | { ok: false; error: unknown; retryAt: Date | null };
 
 /** What a page needs for wx.addCard / batchAddCard: `cardExt` is the JSON string to pass as is. */
 export interface CardExtResult {
@@ -84,6 +94,10 @@ export interface JsApiTicketStatus {
   expiresAt: Date | null;
   refreshedAt: Date | null;
   lastUsedAt: Date | null;
+  /** Failed getticket calls in a row (0 after a success). */
+  failureCount: number;
+  /** After failures: no getticket for this ticket before then (null: none planned). */
+  retryAt: Date | null;
 }
 
 /** How long the in-process copy is trusted before the database is asked (refreshes, revocations). */
@@ -92,14 +106,17 @@ const LEASE_MS = 30_000;
 const WAIT_FOR_OTHER_MS = 15_000;
 const SWEEP_BATCH = 100;
 const MAX_TOUCH_INTERVAL_MS = 60_000;
-/** getticket's quota is small: a failed refresh is not retried on every request. */
-const RETRY_FAILED_REFRESH_MS = 10_000;
+/** The endpoint name in errors (as the WeChat client names it). */
+const GETTICKET = 'getticket';
+const NOMINAL_LIFETIME_MS = NOMINAL_LIFETIME_SEC * 1000;
 
 /**
  * The JS-SDK tickets (jsapi_ticket, wx_card api_ticket) of every authorized account, fetched with
  * the account's authorizer_access_token on first use, kept encrypted in jsapi_ticket, refreshed
  * before expiry by one instance at a time (a lease row) while in use, and served from memory; and
- * the signatures built on them.
+ * the signatures built on them. getticket's quota is small: after a failed fetch nobody calls it
+ * for that ticket before the planned retry (60 s doubling to 10 min, an hour after 45009); the
+ * stored ticket serves meanwhile while it is valid, and after that callers are refused at once.
  */
 @Injectable()
 export class JsApiService implements OnModuleInit {
@@ -208,7 +225,9 @@ export class JsApiService implements OnModuleInit {
    * A valid ticket of the account: from memory, else the database, else fetched through getticket
    * with the authorizer_access_token (single-flight in and across instances). A ticket within its
    * refresh margin is refreshed first. `componentAppid` may be left out when the account is
-   * authorized for one of our components only.
+   * authorized for one of our components only. While fetches back off after a failure, throws
+   * WECHAT_QUOTA_EXHAUSTED (after 45009) or WECHAT_UNAVAILABLE without calling WeChat, unless the
+   * stored ticket is still valid.
    */
   async getTicket(
     authorizerAppid: string,
@@ -223,7 +242,7 @@ export class JsApiService implements OnModuleInit {
     const servable =
       cached &&
       now - cached.checkedAt < MEMORY_TTL_MS &&
-      this.usable(cached.expiresAt) &&
+      this.usable(cached.expiresAt, cached.lifetimeMs) &&
       (!this.isDue(cached) || now < cached.refreshNotBefore);
     const entry = servable ? cached : await this.flights.run(id, () => this.load(key));
     await this.touch(key, entry);
@@ -247,12 +266,15 @@ export class JsApiService implements OnModuleInit {
       expiresAt: ticket?.expiresAt ?? null,
       refreshedAt: ticket?.refreshedAt ?? null,
       lastUsedAt: ticket?.lastUsedAt ?? null,
+      failureCount: ticket?.failureCount ?? 0,
+      retryAt: ticket?.retryAt ?? null,
     };
   }
 
   /**
    * Keep-warm sweep: refreshes tickets within their refresh margin that were used within
-   * keepWarmSec. Idle tickets are left to lapse. Returns how many were refreshed.
+   * keepWarmSec and are not backing off after a failure. Idle tickets are left to lapse. Returns
+   * how many were refreshed.
    */
   async refreshDueTickets(): Promise<number> {
     const { refreshMarginSec, keepWarmSec } = this.options.jsapi;
@@ -268,14 +290,8 @@ export class JsApiService implements OnModuleInit {
     );
     let refreshed = 0;
     for (const claim of claims) {
-      try {
-        await this.fetchUnderLease(claim, null);
-        refreshed++;
-      } catch (error) {
-        this.logger.warn(
-          `keep-warm refresh of the ${claim.ticketType} ticket of ${claim.authorizerAppid} failed: ${describe(error)}`,
-        );
-      }
+      // A failure is logged, with its next try, and planned where it happened.
+      if ((await this.fetchUnderLease(claim, null, 'keep-warm')).ok) refreshed++;
     }
     return refreshed;
   }
@@ -311,35 +327,26 @@ export class JsApiService implements OnModuleInit {
       const { accountStatus, ticket: row } = await this.repo.find(key);
       await this.requireAuthorized(key, accountStatus);
       if (row && this.fresh(row)) return this.remember(key, row);
+      if (row && this.backingOff(row)) return this.duringBackoff(key, row);
       const leased = await this.lease(key);
       if (leased) {
-        if (this.fresh(leased)) {
+        // Someone fetched, or failed to, between the read and the lease.
+        if (this.fresh(leased) || this.backingOff(leased)) {
           await this.repo.releaseLease(key, this.options.instanceId);
-          return this.remember(key, leased);
+          return this.fresh(leased) ? this.remember(key, leased) : this.duringBackoff(key, leased);
         }
-        try {
-          return await this.fetchUnderLease(key, this.clock.now());
-        } catch (error) {
-          // A ticket that is due but still valid keeps serving; the next use or sweep retries.
-          if (
-            leased.ticketCiphertext &&
-            leased.expiresAt &&
-            this.usable(leased.expiresAt.getTime()) &&
-            !(error instanceof AuthorizerRevokedError)
-          ) {
-            this.logger.warn(
-              `refreshing the ${key.ticketType} ticket of ${key.authorizerAppid} failed (${describe(error)}); serving the current one`,
-            );
-            const entry = this.remember(key, leased);
-            entry.refreshNotBefore = this.clock.nowMs() + RETRY_FAILED_REFRESH_MS;
-            return entry;
-          }
-          throw error;
+        const outcome = await this.fetchUnderLease(leased, this.clock.now(), 'on-demand');
+        if (outcome.ok) return outcome.entry;
+        // A ticket that is due but still valid keeps serving until the planned retry.
+        if (outcome.retryAt && this.usableRow(leased)) {
+          const entry = this.remember(key, leased);
+          entry.refreshNotBefore = outcome.retryAt.getTime();
+          return entry;
         }
+        throw outcome.error;
       }
       // Another instance is fetching: the current ticket serves meanwhile if it is still valid.
-      if (row?.ticketCiphertext && row.expiresAt && this.usable(row.expiresAt.getTime()))
-        return this.remember(key, row);
+      if (row && this.usableRow(row)) return this.remember(key, row);
       if (this.clock.nowMs() > deadline) {
         throw new JsApiTicketUnavailableError(
           key.authorizerAppid,
@@ -349,6 +356,26 @@ export class JsApiService implements OnModuleInit {
       }
       await sleep(100);
     }
+  }
+
+  /**
+   * While fetches back off: the stored ticket if it is still valid (not refreshed before the
+   * planned retry), else a refusal without calling WeChat.
+   */
+  private duringBackoff(key: TicketKey, row: StoredJsApiTicket): CachedTicket {
+    if (this.usableRow(row)) {
+      const entry = this.remember(key, row);
+      entry.refreshNotBefore = row.retryAt?.getTime() ?? 0;
+      return entry;
+    }
+    const retryAt = row.retryAt ?? this.clock.now();
+    if (row.lastErrcode === 45009)
+      throw new WechatQuotaExhaustedError(GETTICKET, retryAt, key.authorizerAppid);
+    throw new WechatUnavailableError(
+      GETTICKET,
+      `the ${key.ticketType} ticket of ${key.authorizerAppid} is not fetched before ${retryAt.toISOString()} ` +
+        `(${row.failureCount} failed fetch(es) in a row)`,
+    );
   }
 
   /** Throws the registry's error for an account that cannot have tickets; erases a revoked one's. */
@@ -375,8 +402,18 @@ export class JsApiService implements OnModuleInit {
   /**
    * getticket with the authorizer_access_token. On 40001/40014/42001 the token service refreshes
    * the token (compare-and-swap) and the call is made once more: that is the ticket retry too.
+   * Never throws: a failure (the token's included) is recorded with its next try and returned.
    */
-  private async fetchUnderLease(key: TicketKey, usedAt: Date | null): Promise<CachedTicket> {
+  private async fetchUnderLease(
+    claim: StoredJsApiTicket,
+    usedAt: Date | null,
+    trigger: 'on-demand' | 'keep-warm',
+  ): Promise<FetchOutcome> {
+    const key: TicketKey = {
+      componentAppid: claim.componentAppid,
+      authorizerAppid: claim.authorizerAppid,
+      ticketType: claim.ticketType,
+    };
     const owner = this.options.instanceId;
     try {
       const answer = await this.tokens.withAuthorizerToken(
@@ -394,7 +431,7 @@ export class JsApiService implements OnModuleInit {
           'getticket returned no ticket',
         );
       }
-      const expiresInSec = Number(answer.expires_in ?? 7200);
+      const expiresInSec = Number(answer.expires_in ?? NOMINAL_LIFETIME_SEC);
       const now = this.clock.now();
       const expiresAt = new Date(now.getTime() + expiresInSec * 1000);
       const sealed = this.box.seal(answer.ticket);
@@ -403,7 +440,7 @@ export class JsApiService implements OnModuleInit {
         this.logger.warn(
           `lost the fetch lease of the ${key.ticketType} ticket of ${key.authorizerAppid}; used, not stored`,
         );
-        return {
+        const entry: CachedTicket = {
           ticket: answer.ticket,
           version: -1,
           expiresAt: expiresAt.getTime(),
@@ -412,6 +449,7 @@ export class JsApiService implements OnModuleInit {
           touchedAt: 0,
           refreshNotBefore: 0,
         };
+        return { ok: true, entry };
       }
       this.logger.log(
         `fetched ${key.ticketType} ticket v${version} of ${key.authorizerAppid}, expires ${expiresAt.toISOString()}`,
@@ -426,11 +464,60 @@ export class JsApiService implements OnModuleInit {
         refreshNotBefore: 0,
       };
       this.memory.set(keyOf(key), entry);
-      return entry;
+      return { ok: true, entry };
     } catch (error) {
-      await this.repo.releaseLease(key, owner).catch(() => undefined);
-      throw error;
+      return this.recordFailure(claim, key, error, trigger);
     }
+  }
+
+  /**
+   * Plans the next getticket after a failure (the lease goes with it) and says so truthfully in
+   * the log. An account that cannot have tickets (revoked, needs re-authorization) is not a
+   * failure of the fetch: the registry's error is passed on and nothing is planned.
+   */
+  private async recordFailure(
+    claim: StoredJsApiTicket,
+    key: TicketKey,
+    error: unknown,
+    trigger: 'on-demand' | 'keep-warm',
+  ): Promise<FetchOutcome> {
+    const owner = this.options.instanceId;
+    if (isAccountError(error)) {
+      await this.repo.releaseLease(key, owner).catch(() => undefined);
+      return { ok: false, error, retryAt: null };
+    }
+    // 45009 from getticket, or from the token's refresh (the token service's typed error).
+    const errcode =
+      error instanceof WechatQuotaExhaustedError
+        ? 45009
+        : error instanceof WechatApiError
+          ? error.errcode
+          : null;
+    const now = this.clock.nowMs();
+    const planned = new Date(now + ticketRetryDelayMs(claim.failureCount + 1, errcode));
+    // The token's own pause, when it names one, is when a fetch can next succeed.
+    const retryAt =
+      error instanceof WechatQuotaExhaustedError && error.retryAt && error.retryAt.getTime() > now
+        ? error.retryAt
+        : planned;
+    const what = `${trigger} fetch of the ${key.ticketType} ticket of ${key.authorizerAppid} failed (${describe(error)})`;
+    try {
+      const failures = await this.repo.saveFailure(key, owner, retryAt, errcode);
+      const next = `next try at ${retryAt.toISOString()}, in ${Math.round((retryAt.getTime() - now) / 1000)} s`;
+      if (failures === null) this.logger.warn(`${what}; the lease was lost to another fetch`);
+      else if (errcode === 45009)
+        this.logger.error(`${what}; the account's quota is used up, ${next}`);
+      else this.logger.warn(`${what}; ${failures} failure(s) in a row, ${next}`);
+    } catch (saveError) {
+      // Nothing is planned: the lease runs out and the next use or sweep tries again.
+      this.logger.error(`${what}; the backoff could not be stored: ${describe(saveError)}`);
+      await this.repo.releaseLease(key, owner).catch(() => undefined);
+    }
+    const reported =
+      errcode === 45009 && !(error instanceof WechatQuotaExhaustedError)
+        ? new WechatQuotaExhaustedError(GETTICKET, retryAt, key.authorizerAppid)
+        : error;
+    return { ok: false, error: reported, retryAt };
   }
 
   /** Writes last_used_at at most once per interval per ticket: the hot path stays in memory. */
@@ -456,7 +543,7 @@ export class JsApiService implements OnModuleInit {
       ticket: this.box.open(row.ticketCiphertext!),
       version: row.version,
       expiresAt,
-      lifetimeMs: row.refreshedAt ? expiresAt - row.refreshedAt.getTime() : 7200_000,
+      lifetimeMs: lifetimeOf(row),
       checkedAt: this.clock.nowMs(),
       touchedAt: previous?.version === row.version ? previous.touchedAt : 0,
       refreshNotBefore: 0,
@@ -485,15 +572,19 @@ export class JsApiService implements OnModuleInit {
   private fresh(row: StoredJsApiTicket): boolean {
     if (!row.ticketCiphertext || !row.expiresAt) return false;
     const expiresAt = row.expiresAt.getTime();
-    const lifetime = row.refreshedAt ? expiresAt - row.refreshedAt.getTime() : 7200_000;
     return (
-      this.usable(expiresAt) &&
-      !isTicketDue(this.clock.nowMs(), expiresAt, lifetime, this.options.jsapi.refreshMarginSec)
+      this.usableRow(row) &&
+      !isDue(this.clock.nowMs(), expiresAt, lifetimeOf(row), this.options.jsapi.refreshMarginSec)
     );
   }
 
+  /** A failed fetch planned the next one for later than now. */
+  private backingOff(row: StoredJsApiTicket): boolean {
+    return row.retryAt !== null && row.retryAt.getTime() > this.clock.nowMs();
+  }
+
   private isDue(entry: CachedTicket): boolean {
-    return isTicketDue(
+    return isDue(
       this.clock.nowMs(),
       entry.expiresAt,
       entry.lifetimeMs,
@@ -501,9 +592,17 @@ export class JsApiService implements OnModuleInit {
     );
   }
 
-  /** A ticket is never handed out with less than minTokenRemainingSec left (the page needs time). */
-  private usable(expiresAtMs: number): boolean {
-    return expiresAtMs - this.options.minTokenRemainingSec * 1000 > this.clock.nowMs();
+  private usableRow(row: StoredJsApiTicket): boolean {
+    return (
+      row.ticketCiphertext !== null &&
+      row.expiresAt !== null &&
+      this.usable(row.expiresAt.getTime(), lifetimeOf(row))
+    );
+  }
+
+  /** Never handed out too close to expiry: the page still has to call wx.config with it. */
+  private usable(expiresAtMs: number, lifetimeMs: number): boolean {
+    return isUsable(this.clock.nowMs(), expiresAtMs, lifetimeMs, this.options.minTokenRemainingSec);
   }
 
   private unixSeconds(): number {
@@ -512,6 +611,19 @@ export class JsApiService implements OnModuleInit {
 }
 
 const keyOf = (k: TicketKey): string => `${k.componentAppid}/${k.authorizerAppid}/${k.ticketType}`;
+
+/** The life WeChat gave the stored ticket (the nominal one for rows from before refreshed_at). */
+const lifetimeOf = (row: StoredJsApiTicket): number =>
+  row.expiresAt && row.refreshedAt
+    ? row.expiresAt.getTime() - row.refreshedAt.getTime()
+    : NOMINAL_LIFETIME_MS;
+
+/** The account cannot have tickets at all: not a failure of getticket, no backoff. */
+const isAccountError = (error: unknown): boolean =>
+  error instanceof AuthorizerRevokedError ||
+  error instanceof AuthorizerNeedsReauthError ||
+  error instanceof AuthorizerNotFoundError ||
+  error instanceof AuthorizerAmbiguousError;
 
 /** For logs: library errors carry no secret by design, and no token ever reaches another error's text. */
 function describe(error: unknown): string {
