@@ -17,13 +17,19 @@ export interface WechatOpenModuleAsyncOptions extends Pick<ModuleMetadata, 'impo
   useExisting?: Type<WechatOpenOptionsFactory>;
   /** Make the library's services injectable everywhere without importing. Default false. */
   isGlobal?: boolean;
+  /**
+   * Name of the host's TypeORM DataSource the library's tables live in (static: it must be known
+   * before the factory runs, as for TypeOrmModule.forFeature). Default the default DataSource.
+   */
+  dataSource?: string;
 }
 
 const FEATURES = [ComponentTicketModule, AuthorizerModule, PreAuthModule, JsApiModule];
 
 /**
  * The library: `WechatOpenModule.forRoot(options)` or `.forRootAsync({ useFactory, inject })`.
- * Needs a TypeORM connection (TypeOrmModule.forRoot with autoLoadEntities) in the app.
+ * Needs, in the host: a TypeORM DataSource (TypeOrmModule.forRoot, with autoLoadEntities or
+ * WECHAT_OPEN_ENTITIES, migrated with wechatOpenMigrations) and ScheduleModule.forRoot().
  */
 @Module({})
 export class WechatOpenModule {
@@ -36,6 +42,7 @@ export class WechatOpenModule {
       [],
       [],
       extras.isGlobal,
+      options.dataSource,
     );
   }
 
@@ -59,7 +66,7 @@ export class WechatOpenModule {
         inject: [cls],
       };
     }
-    return this.build(provider, async.imports ?? [], extra, async.isGlobal);
+    return this.build(provider, async.imports ?? [], extra, async.isGlobal, async.dataSource);
   }
 
   private static build(
@@ -67,11 +74,15 @@ export class WechatOpenModule {
     imports: ModuleMetadata['imports'],
     extra: Provider[],
     isGlobal = false,
+    dataSource?: string,
   ): DynamicModule {
     return {
       module: WechatOpenModule,
       global: isGlobal,
-      imports: [WechatOpenCoreModule.register(optionsProvider, imports, extra), ...FEATURES],
+      imports: [
+        WechatOpenCoreModule.register(optionsProvider, imports, extra, dataSource),
+        ...FEATURES,
+      ],
       exports: FEATURES,
     };
   }

@@ -125,6 +125,11 @@ export interface WechatOpenModuleOptions {
    */
   pushTimestampWindowSec?: number;
   /**
+   * Name of the host's TypeORM DataSource the library's tables live in. Default the default
+   * DataSource. (forRootAsync takes it beside useFactory: it must be known statically.)
+   */
+  dataSource?: string;
+  /**
    * Run the library's scheduled jobs in this instance (token refreshes, asks for tickets, minting
    * when a ticket arrives). They are registered in the host's SchedulerRegistry: the host must
    * import ScheduleModule.forRoot() from @nestjs/schedule (start-up fails otherwise). Default true.
@@ -140,7 +145,10 @@ export interface WechatOpenModuleOptions {
 }
 
 export type ResolvedWechatOpenOptions = Required<
-  Omit<WechatOpenModuleOptions, 'api' | 'authPages' | 'authorizer' | 'preAuth' | 'jsapi'>
+  Omit<
+    WechatOpenModuleOptions,
+    'api' | 'authPages' | 'authorizer' | 'preAuth' | 'jsapi' | 'dataSource'
+  >
 > & {
   preAuth: {
     publicBaseUrl: string | null;

@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectWechatOpenDataSource } from '../core/data-source.js';
 import { Client, ClientConfig } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
@@ -38,7 +38,7 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
   private stopped = false;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectWechatOpenDataSource() private readonly db: DataSource,
     private readonly tokens: AuthorizerTokenService,
     private readonly events: AuthorizerEvents,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectWechatOpenDataSource } from '../core/data-source.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from '../core/sql.js';
 import { AuthorizerStatus, AuthorizerTokenHealth } from './authorizer.types.js';
@@ -87,7 +87,7 @@ const toClaimed = (r: Row): ClaimedToken => ({
  */
 @Injectable()
 export class AuthorizerTokenRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
   /** `m`: read inside the caller's transaction (a second connection may not exist: embedded). */
   async find(

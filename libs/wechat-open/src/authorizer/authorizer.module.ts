@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AUTHORIZER_ENTITIES } from './authorizer.entities.js';
 import { ComponentTicketModule } from '../component-ticket/component-ticket.module.js';
 import { AuthorizerRefreshScheduler } from './authorizer-refresh.scheduler.js';
 import { AuthorizerTokenListener } from './authorizer-token.listener.js';
@@ -12,7 +10,7 @@ import { AuthorizerService } from './authorizer.service.js';
 
 /** The registry of authorized accounts and their never-lapsing tokens. */
 @Module({
-  imports: [ComponentTicketModule, TypeOrmModule.forFeature(AUTHORIZER_ENTITIES)],
+  imports: [ComponentTicketModule],
   providers: [
     AuthorizerRepository,
     AuthorizerTokenRepository,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectWechatOpenDataSource } from '../core/data-source.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from '../core/sql.js';
 import {
@@ -74,7 +74,7 @@ export function diffRecords(
 /** The registry tables: authorizer, authorizer_history and authorization_code. */
 @Injectable()
 export class AuthorizerRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
   transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);

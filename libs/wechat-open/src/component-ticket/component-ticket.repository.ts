@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectWechatOpenDataSource } from '../core/data-source.js';
 import { DataSource } from 'typeorm';
 import { returnedRows } from '../core/sql.js';
 
@@ -46,7 +46,7 @@ const toToken = (r: TokenRow): StoredComponentToken => ({
 /** The component tables: component_verify_ticket and component_token. */
 @Injectable()
 export class ComponentTicketRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
   /**
    * Keeps the ticket unless a push with a later CreateTime is already stored. A repeat of the

@@ -5,11 +5,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { WechatApiClient } from '../client/wechat-api.client.js';
 import { ComponentEventService } from '../events/component-event.service.js';
 import { WechatEventBus } from '../events/event-bus.js';
-import { EventLogEntity } from '../events/event-log.entity.js';
 import { EventLogRepository } from '../events/event-log.repository.js';
 import { PushOpener } from '../events/push-opener.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
-import { JobEntity } from '../jobs/job.entity.js';
 import { JobRepository } from '../jobs/job.repository.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions, WechatOpenModuleOptions } from '../wechat-open.options.js';
@@ -18,6 +16,8 @@ import { ComponentRegistry } from './component-registry.js';
 import { SchedulerMissingError } from './cron-task.js';
 import { resolveOptions } from './resolve-options.js';
 import { SecretBox } from './secret-box.js';
+import { dataSourceProvider, WECHAT_OPEN_DATA_SOURCE } from './data-source.js';
+import { WECHAT_OPEN_ENTITIES } from '../entities.js';
 import { WechatOpenEvents } from './wechat-open.events.js';
 
 /** Injection token of the options exactly as the app gave them. */
@@ -86,16 +86,28 @@ const shared: Provider[] = [
 @Global()
 @Module({})
 export class WechatOpenCoreModule {
+  /**
+   * `dataSource`: the name of the host's TypeORM DataSource (static, like forFeature's); unset,
+   * the default one. The entities are registered with it, so `autoLoadEntities` hosts need
+   * nothing more; others list WECHAT_OPEN_ENTITIES in their DataSource.
+   */
   static register(
     optionsProvider: Provider,
     imports: ModuleMetadata['imports'] = [],
     extraProviders: Provider[] = [],
+    dataSource?: string,
   ): DynamicModule {
     return {
       module: WechatOpenCoreModule,
-      imports: [...imports, TypeOrmModule.forFeature([EventLogEntity, JobEntity])],
-      providers: [optionsProvider, ...extraProviders, schedulerCheck, ...shared],
-      exports: shared,
+      imports: [...imports, TypeOrmModule.forFeature(WECHAT_OPEN_ENTITIES, dataSource)],
+      providers: [
+        optionsProvider,
+        ...extraProviders,
+        dataSourceProvider(dataSource),
+        schedulerCheck,
+        ...shared,
+      ],
+      exports: [...shared, WECHAT_OPEN_DATA_SOURCE],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectWechatOpenDataSource } from '../core/data-source.js';
 import { DataSource } from 'typeorm';
 
 export interface NewEventLogRow {
@@ -16,7 +16,7 @@ export interface NewEventLogRow {
 
 @Injectable()
 export class EventLogRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
   /** Appends the event; returns false when the same push was already stored (a WeChat retry). */
   async appendOnce(row: NewEventLogRow): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectWechatOpenDataSource } from '../core/data-source.js';
 import { DataSource } from 'typeorm';
 import { returnedRows } from '../core/sql.js';
 
@@ -23,7 +23,7 @@ export interface NewJob {
 /** The durable queue of follow-up work (wechat_job). */
 @Injectable()
 export class JobRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
   /** Stores the job unless one with the same dedupe key exists; returns whether it was new. */
   async enqueue(job: NewJob): Promise<boolean> {

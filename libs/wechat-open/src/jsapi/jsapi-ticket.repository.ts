@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectWechatOpenDataSource } from '../core/data-source.js';
 import { DataSource } from 'typeorm';
 import { AuthorizerStatus } from '../authorizer/authorizer.types.js';
 import { returnedRows } from '../core/sql.js';
@@ -65,7 +65,7 @@ const toTicket = (r: Row): StoredJsApiTicket => ({
 /** jsapi_ticket: the tickets, their fetch leases and their last use. */
 @Injectable()
 export class JsApiTicketRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
   /** Every component the account is registered with, and its status there. */
   async findAccounts(

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { PreAuthSessionEntity } from './pre-auth-session.entity.js';
 import { AuthorizerModule } from '../authorizer/authorizer.module.js';
 import { ComponentTicketModule } from '../component-ticket/component-ticket.module.js';
 import { PreAuthRepository } from './pre-auth.repository.js';
@@ -8,11 +6,7 @@ import { PreAuthService } from './pre-auth.service.js';
 
 /** Authorization links, entry pages and landings that bind accounts to tenants. */
 @Module({
-  imports: [
-    ComponentTicketModule,
-    AuthorizerModule,
-    TypeOrmModule.forFeature([PreAuthSessionEntity]),
-  ],
+  imports: [ComponentTicketModule, AuthorizerModule],
   providers: [PreAuthRepository, PreAuthService],
   exports: [PreAuthService],
 })

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectWechatOpenDataSource } from '../core/data-source.js';
 import { DataSource } from 'typeorm';
 import { returnedRows } from '../core/sql.js';
 import { AuthType, LinkKind } from './authorization-link.js';
@@ -43,7 +43,7 @@ const toSession = (r: Row): PreAuthSession => ({
 /** pre_auth_session. */
 @Injectable()
 export class PreAuthRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
   async create(
     s: Omit<PreAuthSession, 'openedAt' | 'consumedAt' | 'authorizerAppid' | 'outcome'>,
