@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 
 const alias = {
   '@app/wechat-open': resolve(import.meta.dirname, 'libs/wechat-open/src'),
+  // The package name (the example consumer imports it so) maps to the same sources.
+  '@wechat-open/nestjs': resolve(import.meta.dirname, 'libs/wechat-open/src'),
   '@app/sandbox': resolve(import.meta.dirname, 'apps/sandbox/src'),
 };
 

@@ -1,18 +1,15 @@
-import { InitialSchema1795000000000 } from './1795000000000-InitialSchema.js';
-import { AuthorizerRegistry1795000100000 } from './1795000100000-AuthorizerRegistry.js';
-import { JsApiTickets1795000200000 } from './1795000200000-JsApiTickets.js';
-import { EventOutcomes1795000300000 } from './1795000300000-EventOutcomes.js';
-import { TicketRequests1795000310000 } from './1795000310000-TicketRequests.js';
-import { RefreshBackoff1795000320000 } from './1795000320000-RefreshBackoff.js';
-import { DurableRedemption1795000330000 } from './1795000330000-DurableRedemption.js';
+import type { MigrationInterface } from 'typeorm';
+import { wechatOpenMigrations } from '@app/wechat-open';
 
-/** Every migration, oldest first. A new file in this folder must be added here (a test checks). */
-export const MIGRATIONS = [
-  InitialSchema1795000000000,
-  AuthorizerRegistry1795000100000,
-  JsApiTickets1795000200000,
-  EventOutcomes1795000300000,
-  TicketRequests1795000310000,
-  RefreshBackoff1795000320000,
-  DurableRedemption1795000330000,
-];
+/**
+ * The platform's own migrations (tables of the app, not the library's: tenants, API keys,
+ * webhooks...), oldest first. None yet. A new file in this folder must be added here
+ * (`npm run migration:create -- --app Name` does it; a test checks).
+ */
+export const APP_MIGRATIONS: (new () => MigrationInterface)[] = [];
+
+/**
+ * Everything the platform's database runs: the library's schema (libs/wechat-open/src/migrations,
+ * exported as `wechatOpenMigrations`), then the app's own. TypeORM orders them by timestamp.
+ */
+export const MIGRATIONS = [...wechatOpenMigrations, ...APP_MIGRATIONS];

@@ -22,7 +22,11 @@ function newest(path) {
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
   let max = st.mtimeMs;
-  for (const name of readdirSync(path)) max = Math.max(max, newest(join(path, name)));
+  for (const name of readdirSync(path)) {
+    // A build output (libs/wechat-open/dist, rebuilt by `npm pack`) is not a source.
+    if (name === 'dist' || name === 'node_modules') continue;
+    max = Math.max(max, newest(join(path, name)));
+  }
   return max;
 }
 

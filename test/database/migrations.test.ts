@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../migrations/index.js';
+import { wechatOpenMigrations } from '@app/wechat-open';
+import { APP_MIGRATIONS, MIGRATIONS } from '../../migrations/index.js';
 import {
   revertLastMigration,
   runMigrations,
@@ -15,13 +16,21 @@ describe('migrations', () => {
   });
   afterAll(() => db.drop());
 
-  it('lists every file of migrations/ in MIGRATIONS, oldest first', () => {
-    const files = readdirSync('migrations')
-      .filter((f) => /^\d{13}-[A-Za-z]+\.ts$/.test(f))
+  /** `<unix-ms>-Name.ts` of each class, as migration:create names the files. */
+  const fileNames = (list: { name: string }[]) =>
+    list.map((m) => `${/(\d{13})$/.exec(m.name)![1]}-${m.name.replace(/\d{13}$/, '')}.ts`);
+  const filesOf = (folder: string) =>
+    readdirSync(folder)
+      .filter((f) => /^\d{13}-[A-Za-z0-9]+\.ts$/.test(f))
       .sort();
-    expect(
-      MIGRATIONS.map((m) => `${/(\d{13})$/.exec(m.name)![1]}-${m.name.replace(/\d{13}$/, '')}.ts`),
-    ).toEqual(files);
+
+  it("lists every file of the library's migrations folder in wechatOpenMigrations, oldest first", () => {
+    expect(fileNames(wechatOpenMigrations)).toEqual(filesOf('libs/wechat-open/src/migrations'));
+  });
+
+  it("lists every file of migrations/ (the app's own) in APP_MIGRATIONS, after the library's", () => {
+    expect(fileNames(APP_MIGRATIONS)).toEqual(filesOf('migrations'));
+    expect(MIGRATIONS).toEqual([...wechatOpenMigrations, ...APP_MIGRATIONS]);
   });
 
   it('are applied, revert fully with down(), and apply again', async () => {

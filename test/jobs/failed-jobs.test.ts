@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobQueue, WechatOpenEventMap, WechatOpenEvents } from '@app/wechat-open';
+import { WechatOpenEventMap, WechatOpenEvents } from '@app/wechat-open';
+// Internal (not in the package's exports): reached by class in the app's container, as tests may.
+import { JobQueue } from '../../libs/wechat-open/src/jobs/job-queue.service.js';
 import { postPush, signedPush } from '../support/push.js';
 import { eventually, startStack, TestStack } from '../support/stack.js';
 

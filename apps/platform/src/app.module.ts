@@ -5,7 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { WechatOpenModule } from '@app/wechat-open';
+import { WechatOpenModule, wechatProxyFromUrl } from '@app/wechat-open';
 import { WechatErrorFilter } from './common/wechat-error.filter.js';
 import { PlatformConfig } from './config/platform-config.js';
 import { PLATFORM_CONFIG } from './config/platform-config.token.js';
@@ -56,6 +56,7 @@ export class AppModule {
           components: config.components,
           dataKeys: config.dataKeys,
           api: { baseUrl: endpoints.wechat.apiBaseUrl, timeoutMs: config.httpTimeoutMs },
+          http: { proxy: config.httpProxy ? wechatProxyFromUrl(config.httpProxy) : false },
           authPages: {
             mpBaseUrl: endpoints.wechat.mpBaseUrl,
             openBaseUrl: endpoints.wechat.openBaseUrl,

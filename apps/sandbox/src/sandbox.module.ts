@@ -13,8 +13,7 @@ import { AuthorizationService } from './push/authorization.service.js';
 import { PusherService } from './push/pusher.service.js';
 import { TicketScheduler } from './push/ticket-scheduler.service.js';
 import { SANDBOX_OPTIONS, SandboxOptions } from './sandbox.options.js';
-import { SandboxCounters } from './state/sandbox-counters.service.js';
-import { SandboxStore } from './state/sandbox.store.js';
+import { SANDBOX_STATE_PROVIDERS } from './state/sandbox-state.providers.js';
 
 /** The WeChat emulator: WeChat-facing APIs and pages, pushes, and the /sandbox control API. */
 @Module({})
@@ -31,8 +30,7 @@ export class SandboxModule {
       providers: [
         { provide: SANDBOX_OPTIONS, useValue: options },
         SandboxClock,
-        SandboxCounters,
-        SandboxStore,
+        ...SANDBOX_STATE_PROVIDERS,
         FaultInjector,
         PusherService,
         TicketScheduler,

@@ -1,30 +1,33 @@
+// The package's public contract. Everything not exported here is internal: the job queue, the
+// event bus, the secret box, the options tokens, the repositories and the library's own modules
+// (a host imports WechatOpenModule only). The package's `exports` map allows no deep import.
 export * from './errors/wechat-open.error.js';
 export * from './errors/crypto.errors.js';
 export * from './crypto/index.js';
 export * from './xml/wechat-xml.js';
 export * from './wechat-open.module.js';
 export * from './wechat-open.options.js';
-export * from './wechat-open.constants.js';
+export {
+  DEFAULT_API_BASE_URL,
+  DEFAULT_MP_BASE_URL,
+  DEFAULT_OPEN_BASE_URL,
+} from './wechat-open.constants.js';
 export * from './core/clock.js';
-export * from './core/secret-box.js';
+export { DataKey, parseDataKeys } from './core/secret-box.js';
 export { WechatOpenEvents, WechatOpenEventMap } from './core/wechat-open.events.js';
 export { ComponentRegistry, UnknownComponentError } from './core/component-registry.js';
 export * from './client/wechat-api.client.js';
 export * from './client/wechat-api.errors.js';
+export { WechatHttpOptions, wechatProxyFromUrl } from './client/wechat-http.options.js';
 export { ComponentEventService, ReceivedEvent } from './events/component-event.service.js';
-export {
-  WechatEventBus,
-  ComponentEvent,
-  ComponentEventHandler,
-  EventDisposition,
-} from './events/event-bus.js';
-export { PushOpener, OpenedPush, readCreateTime } from './events/push-opener.js';
+export type { ComponentEvent, EventDisposition } from './events/event-bus.js';
+export { readCreateTime } from './events/push-opener.js';
 export { readPushQuery, checkFreshness } from './events/push-query.js';
 export { KNOWN_INFO_TYPES, infoTypeLabel } from './events/info-types.js';
 export { isDatabaseUnavailable } from './core/database-errors.js';
 export { SchedulerMissingError } from './core/cron-task.js';
-export { JobQueue, PermanentJobError } from './jobs/job-queue.service.js';
-export * from './component-ticket/component-ticket.module.js';
+export { PermanentJobError } from './jobs/job-queue.service.js';
+export { JobMonitor } from './jobs/job-monitor.service.js';
 export * from './component-ticket/component-ticket.errors.js';
 export {
   ComponentTokenService,
@@ -34,7 +37,6 @@ export {
   VerifyTicketService,
   VerifyTicketStatus,
 } from './component-ticket/verify-ticket.service.js';
-export * from './authorizer/authorizer.module.js';
 export * from './authorizer/authorizer.errors.js';
 export * from './authorizer/authorizer.types.js';
 export { AuthorizerEvents, AuthorizerEventMap } from './authorizer/authorizer.events.js';
@@ -44,7 +46,6 @@ export {
   AuthorizerRefreshScheduler,
   SweepResult,
 } from './authorizer/authorizer-refresh.scheduler.js';
-export * from './pre-auth/pre-auth.module.js';
 export * from './pre-auth/pre-auth.errors.js';
 export * from './pre-auth/authorization-link.js';
 export {
@@ -54,7 +55,6 @@ export {
   LandingResult,
 } from './pre-auth/pre-auth.service.js';
 export { PreAuthSession } from './pre-auth/pre-auth.repository.js';
-export * from './jsapi/jsapi.module.js';
 export * from './jsapi/jsapi.errors.js';
 export { JsApiTicketType } from './jsapi/jsapi-ticket.entity.js';
 export { JsSdkConfig } from './jsapi/jsapi.policy.js';
@@ -66,3 +66,4 @@ export {
   JsApiTicketStatus,
 } from './jsapi/jsapi.service.js';
 export { WECHAT_OPEN_ENTITIES } from './entities.js';
+export { wechatOpenMigrations } from './migrations/index.js';

@@ -1,19 +1,32 @@
 import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import { AuthorizerModule } from './authorizer/authorizer.module.js';
+import { ComponentTicketModule } from './component-ticket/component-ticket.module.js';
+import {
+  WechatOpenBaseModule,
+  WechatOpenCoreFacadeModule,
+} from './core/wechat-open-core.module.js';
+import {
+  WECHAT_OPEN_RAW_OPTIONS,
+  WechatOpenOptionsModule,
+} from './core/wechat-open-options.module.js';
 import { JsApiModule } from './jsapi/jsapi.module.js';
 import { PreAuthModule } from './pre-auth/pre-auth.module.js';
-import { ComponentTicketModule } from './component-ticket/component-ticket.module.js';
-import { WECHAT_OPEN_RAW_OPTIONS, WechatOpenCoreModule } from './core/wechat-open-core.module.js';
 import { WechatOpenModuleOptions } from './wechat-open.options.js';
 
+/** A class that builds the options (`forRootAsync({ useClass | useExisting })`). */
 export interface WechatOpenOptionsFactory {
   createWechatOpenOptions(): WechatOpenModuleOptions | Promise<WechatOpenModuleOptions>;
 }
 
+/** `WechatOpenModule.forRootAsync(...)`: exactly one of useFactory, useClass, useExisting. */
 export interface WechatOpenModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  /** Builds the options; its arguments are the `inject` tokens. */
   useFactory?: (...args: never[]) => WechatOpenModuleOptions | Promise<WechatOpenModuleOptions>;
+  /** Tokens given to `useFactory` (from `imports`, or global). Default none. */
   inject?: (string | symbol | Type)[];
+  /** A WechatOpenOptionsFactory the library instantiates (its dependencies from `imports`). */
   useClass?: Type<WechatOpenOptionsFactory>;
+  /** A WechatOpenOptionsFactory provided by a module in `imports` (or global). */
   useExisting?: Type<WechatOpenOptionsFactory>;
   /** Make the library's services injectable everywhere without importing. Default false. */
   isGlobal?: boolean;
@@ -26,10 +39,14 @@ export interface WechatOpenModuleAsyncOptions extends Pick<ModuleMetadata, 'impo
 
 const FEATURES = [ComponentTicketModule, AuthorizerModule, PreAuthModule, JsApiModule];
 
+/** What the host can inject: the services, never the internals behind them. */
+const PUBLIC = [WechatOpenBaseModule, WechatOpenCoreFacadeModule, ...FEATURES];
+
 /**
- * The library: `WechatOpenModule.forRoot(options)` or `.forRootAsync({ useFactory, inject })`.
- * Needs, in the host: a TypeORM DataSource (TypeOrmModule.forRoot, with autoLoadEntities or
- * WECHAT_OPEN_ENTITIES, migrated with wechatOpenMigrations) and ScheduleModule.forRoot().
+ * The library: `WechatOpenModule.forRoot(options)` or `.forRootAsync({ useFactory, inject })`,
+ * once per application. Needs, in the host: a TypeORM DataSource (TypeOrmModule.forRoot, with
+ * autoLoadEntities or WECHAT_OPEN_ENTITIES, migrated with wechatOpenMigrations) and, unless
+ * `schedulers: false`, ScheduleModule.forRoot().
  */
 @Module({})
 export class WechatOpenModule {
@@ -80,10 +97,10 @@ export class WechatOpenModule {
       module: WechatOpenModule,
       global: isGlobal,
       imports: [
-        WechatOpenCoreModule.register(optionsProvider, imports, extra, dataSource),
-        ...FEATURES,
+        WechatOpenOptionsModule.register(optionsProvider, imports, extra, dataSource),
+        ...PUBLIC,
       ],
-      exports: FEATURES,
+      exports: PUBLIC,
     };
   }
 }

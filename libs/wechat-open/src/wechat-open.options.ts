@@ -2,6 +2,7 @@ import { Clock } from './core/clock.js';
 import { DataKey } from './core/secret-box.js';
 import { TenantConflictPolicy } from './authorizer/authorizer.types.js';
 import { WechatApiClientOptions } from './client/wechat-api.client.js';
+import { ResolvedWechatHttpOptions, WechatHttpOptions } from './client/wechat-http.options.js';
 
 /** One third-party platform (component) as configured in WeChat's console. */
 export interface ComponentConfig {
@@ -96,6 +97,12 @@ export interface WechatOpenModuleOptions {
   dataKeys: DataKey[];
   /** The WeChat API adapter. Defaults: https://api.weixin.qq.com, 5000 ms, 3 attempts, 200 ms. */
   api?: Partial<WechatApiClientOptions>;
+  /**
+   * The HTTP layer under the adapter (@nestjs/axios): `proxy` (default false: direct),
+   * `httpAgent` / `httpsAgent` (default keep-alive agents), `timeoutMs` (default `api.timeoutMs`)
+   * and `configure(axios)` to add interceptors. See WechatHttpOptions.
+   */
+  http?: WechatHttpOptions;
   /** Hosts of the authorization pages. Defaults: https://mp.weixin.qq.com, https://open.weixin.qq.com. */
   authPages?: { mpBaseUrl?: string; openBaseUrl?: string };
   /**
@@ -147,7 +154,7 @@ export interface WechatOpenModuleOptions {
 export type ResolvedWechatOpenOptions = Required<
   Omit<
     WechatOpenModuleOptions,
-    'api' | 'authPages' | 'authorizer' | 'preAuth' | 'jsapi' | 'dataSource'
+    'api' | 'http' | 'authPages' | 'authorizer' | 'preAuth' | 'jsapi' | 'dataSource'
   >
 > & {
   preAuth: {
@@ -158,5 +165,6 @@ export type ResolvedWechatOpenOptions = Required<
   authorizer: Required<AuthorizerOptions>;
   jsapi: Required<JsApiOptions>;
   api: WechatApiClientOptions;
+  http: ResolvedWechatHttpOptions;
   authPages: { mpBaseUrl: string; openBaseUrl: string };
 };

@@ -67,6 +67,13 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) SANDBOX_TICKET_PUSH_INTERVAL_MS: number = 600_000;
 
   @Transform(toInt) @IsInt() @Min(1000) WECHAT_HTTP_TIMEOUT_MS: number = 5000;
+  /**
+   * Proxy for every call to WeChat (`http://[user:password@]host:port`): a fixed egress address
+   * for WeChat's IP whitelist (61004). Unset: direct (HTTPS_PROXY and friends are not read).
+   */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  WECHAT_HTTP_PROXY?: string;
   @Transform(toInt) @IsInt() @Min(60) COMPONENT_TOKEN_REFRESH_MARGIN_SEC: number = 900;
   @Transform(toInt) @IsInt() @Min(60) TICKET_STALE_AFTER_SEC: number = 1800;
   @IsString() COMPONENT_TOKEN_CRON: string = '*/30 * * * * *';

@@ -6,7 +6,7 @@ import {
   ComponentConfig,
   DataKey,
   JsApiOptions,
-  SecretBox,
+  parseDataKeys,
 } from '@app/wechat-open';
 import { Environment } from './environment.js';
 
@@ -24,6 +24,8 @@ export interface PlatformConfig {
   wechat?: { apiBaseUrl: string; mpBaseUrl: string; openBaseUrl: string };
   sandbox: { port: number; ticketPushIntervalMs: number };
   httpTimeoutMs: number;
+  /** Proxy URL for calls to WeChat (WECHAT_HTTP_PROXY); unset = direct. */
+  httpProxy?: string;
   componentTokenRefreshMarginSec: number;
   ticketStaleAfterSec: number;
   componentCron: string;
@@ -69,7 +71,7 @@ export function toPlatformConfig(
   }
   let dataKeys: DataKey[];
   if (env.DATA_ENCRYPTION_KEYS) {
-    dataKeys = SecretBox.parseKeys(env.DATA_ENCRYPTION_KEYS);
+    dataKeys = parseDataKeys(env.DATA_ENCRYPTION_KEYS);
   } else {
     warn(
       `DATA_ENCRYPTION_KEYS is not set: using the development key in ${DEV_KEY_FILE} (never in production)`,
@@ -98,6 +100,7 @@ export function toPlatformConfig(
         },
     sandbox: { port: env.SANDBOX_PORT, ticketPushIntervalMs: env.SANDBOX_TICKET_PUSH_INTERVAL_MS },
     httpTimeoutMs: env.WECHAT_HTTP_TIMEOUT_MS,
+    httpProxy: env.WECHAT_HTTP_PROXY,
     componentTokenRefreshMarginSec: env.COMPONENT_TOKEN_REFRESH_MARGIN_SEC,
     ticketStaleAfterSec: env.TICKET_STALE_AFTER_SEC,
     componentCron: env.COMPONENT_TOKEN_CRON,

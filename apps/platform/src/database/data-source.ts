@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { WECHAT_OPEN_ENTITIES } from '@app/wechat-open';
+// The library's migrations (wechatOpenMigrations), then the platform's own (migrations/).
 import { MIGRATIONS } from '../../../../migrations/index.js';
 
 /**

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+// The library's migrations (wechatOpenMigrations), then the platform's own (migrations/).
 import { MIGRATIONS } from '../../../../migrations/index.js';
 import { PlatformLock } from './lock-ids.js';
 

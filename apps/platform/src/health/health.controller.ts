@@ -8,7 +8,7 @@ import {
 import {
   ComponentRegistry,
   ComponentTokenService,
-  JobQueue,
+  JobMonitor,
   VerifyTicketService,
 } from '@app/wechat-open';
 
@@ -26,7 +26,7 @@ export class HealthController {
     private readonly registry: ComponentRegistry,
     private readonly tickets: VerifyTicketService,
     private readonly tokens: ComponentTokenService,
-    private readonly jobs: JobQueue,
+    private readonly jobs: JobMonitor,
   ) {}
 
   @Get('live')

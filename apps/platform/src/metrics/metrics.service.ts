@@ -4,7 +4,7 @@ import {
   ComponentRegistry,
   ComponentTokenService,
   infoTypeLabel,
-  JobQueue,
+  JobMonitor,
   VerifyTicketService,
   WechatApiClient,
   WechatOpenError,
@@ -67,12 +67,12 @@ export class MetricsService {
     tokens: ComponentTokenService,
     api: WechatApiClient,
     events: WechatOpenEvents,
-    jobs: JobQueue,
+    jobs: JobMonitor,
   ) {
     collectDefaultMetrics({ register: this.registry });
     // A stored job of a kind no handler knows (left by another version) must not add a series.
     events.on('job_failed', ({ kind }) =>
-      this.jobsFailed.inc({ kind: jobs.handles(kind) ? kind : 'unknown' }),
+      this.jobsFailed.inc({ kind: jobs.isKnownKind(kind) ? kind : 'unknown' }),
     );
     api.observe((endpoint, result, seconds) => {
       this.apiCalls.inc({ endpoint, result });

@@ -16,7 +16,10 @@ import {
 } from '../common/wechat-endpoint.interceptor.js';
 import { WechatErrorFilter } from '../common/wechat-error.filter.js';
 import { SandboxCounters } from '../state/sandbox-counters.service.js';
-import { IssuedToken, SandboxStore } from '../state/sandbox.store.js';
+import { AccountStore } from '../state/account.store.js';
+import { SentMessageStore } from '../state/sent-message.store.js';
+import { TicketStore } from '../state/ticket.store.js';
+import { IssuedToken, TokenStore } from '../state/token.store.js';
 
 type Query_ = Record<string, string | undefined>;
 
@@ -41,7 +44,10 @@ const MESSAGE_TYPES = [
 @UseFilters(WechatErrorFilter)
 export class AccountApiController {
   constructor(
-    private readonly store: SandboxStore,
+    private readonly tokenStore: TokenStore,
+    private readonly ticketStore: TicketStore,
+    private readonly accountStore: AccountStore,
+    private readonly sentMessageStore: SentMessageStore,
     private readonly counters: SandboxCounters,
   ) {}
 
@@ -53,7 +59,7 @@ export class AccountApiController {
     if (type !== 'jsapi' && type !== 'wx_card') {
       throw new SandboxApiError(40097, 'type must be jsapi or wx_card');
     }
-    const { ticket, expiresIn } = this.store.issueJsTicket(type);
+    const { ticket, expiresIn } = this.ticketStore.issueJsTicket(type);
     return { errcode: 0, errmsg: 'ok', ticket, expires_in: expiresIn };
   }
 
@@ -73,7 +79,7 @@ export class AccountApiController {
         throw new SandboxApiError(47001, 'text.content missing');
       }
     }
-    this.store.recordSentMessage({
+    this.sentMessageStore.record({
       componentAppid: token.componentAppid,
       authorizerAppid: token.authorizerAppid!,
       body,
@@ -87,7 +93,7 @@ export class AccountApiController {
     const token = this.authorizerToken('user_info', query);
     const openid = query.openid;
     if (!openid) throw new SandboxApiError(40003);
-    const account = this.store.account(token.authorizerAppid!);
+    const account = this.accountStore.get(token.authorizerAppid!);
     if (account?.kind === 'mini_program') throw new SandboxApiError(48001);
     return {
       subscribe: 1,
@@ -105,7 +111,7 @@ export class AccountApiController {
   }
 
   private authorizerToken(endpoint: string, query: Query_): IssuedToken {
-    const token = this.store.checkToken(endpoint, query.access_token, ['authorizer_access_token']);
+    const token = this.tokenStore.check(endpoint, query.access_token, ['authorizer_access_token']);
     this.counters.callByAccount(endpoint, token.authorizerAppid!);
     return token;
   }

@@ -4,12 +4,15 @@ import { SandboxApiError } from '../common/sandbox-api.error.js';
 import { TicketScheduler } from '../push/ticket-scheduler.service.js';
 import { SandboxComponentConfig } from '../sandbox.options.js';
 import { SandboxCounters } from '../state/sandbox-counters.service.js';
-import {
-  Authorization,
-  IssuedToken,
-  SandboxAccount,
-  SandboxStore,
-} from '../state/sandbox.store.js';
+import { AccountStore, SandboxAccount } from '../state/account.store.js';
+import { Authorization, AuthorizationStore } from '../state/authorization.store.js';
+import { AuthorizerOptionStore } from '../state/authorizer-option.store.js';
+import { ClearQuotaStore } from '../state/clear-quota.store.js';
+import { ComponentStore } from '../state/component.store.js';
+import { PreAuthCodeStore } from '../state/pre-auth-code.store.js';
+import { SettingsStore } from '../state/settings.store.js';
+import { TicketStore } from '../state/ticket.store.js';
+import { IssuedToken, TokenStore } from '../state/token.store.js';
 
 export type TokenQuery = Record<string, string | undefined>;
 
@@ -21,7 +24,15 @@ function funcInfo(sets: number[]) {
 @Injectable()
 export class ComponentApiService {
   constructor(
-    private readonly store: SandboxStore,
+    private readonly componentStore: ComponentStore,
+    private readonly accountStore: AccountStore,
+    private readonly authorizationStore: AuthorizationStore,
+    private readonly tokenStore: TokenStore,
+    private readonly ticketStore: TicketStore,
+    private readonly preAuthCodeStore: PreAuthCodeStore,
+    private readonly optionStore: AuthorizerOptionStore,
+    private readonly clearQuotaStore: ClearQuotaStore,
+    private readonly settingsStore: SettingsStore,
     private readonly counters: SandboxCounters,
     private readonly tickets: TicketScheduler,
   ) {}
@@ -34,12 +45,12 @@ export class ComponentApiService {
     if (typeof ticket !== 'string' || ticket === '') {
       throw new SandboxApiError(61006, 'component_verify_ticket missing');
     }
-    this.store.checkTicket(component.appid, ticket);
+    this.ticketStore.checkVerifyTicket(component.appid, ticket);
     this.counters.callByAccount('api_component_token', component.appid);
-    const token = this.store.issueComponentToken(component.appid);
+    const token = this.tokenStore.issueComponentToken(component.appid);
     return {
       component_access_token: token.value,
-      expires_in: this.store.settings.componentTokenTtlSec,
+      expires_in: this.settingsStore.current.componentTokenTtlSec,
     };
   }
 
@@ -56,7 +67,7 @@ export class ComponentApiService {
   createPreAuthCode(query: TokenQuery, rawBody: unknown) {
     const { component } = this.authenticate('api_create_preauthcode', query, rawBody);
     this.counters.callByAccount('api_create_preauthcode', component.appid);
-    const code = this.store.issuePreAuthCode(component.appid);
+    const code = this.preAuthCodeStore.issue(component.appid);
     return { pre_auth_code: code.value, expires_in: code.expiresIn };
   }
 
@@ -64,17 +75,17 @@ export class ComponentApiService {
     const { component, body } = this.authenticate('api_query_auth', query, rawBody);
     const codeValue = body.authorization_code;
     if (typeof codeValue !== 'string' || codeValue === '') throw new SandboxApiError(61009);
-    const code = this.store.consumeAuthCode(component.appid, codeValue);
+    const code = this.authorizationStore.consumeAuthCode(component.appid, codeValue);
     this.counters.callByAccount('api_query_auth', code.authorizerAppid);
-    const auth = this.store.activeAuthorization(component.appid, code.authorizerAppid);
+    const auth = this.authorizationStore.active(component.appid, code.authorizerAppid);
     // A code from before a revoke belongs to a dead authorization.
     if (auth.generation !== code.generation) throw new SandboxApiError(61009);
-    const token = this.store.issueAuthorizerToken(auth);
+    const token = this.tokenStore.issueAuthorizerToken(auth);
     return {
       authorization_info: {
         authorizer_appid: auth.authorizerAppid,
         authorizer_access_token: token.value,
-        expires_in: this.store.settings.authorizerTokenTtlSec,
+        expires_in: this.settingsStore.current.authorizerTokenTtlSec,
         authorizer_refresh_token: auth.refreshToken,
         func_info: funcInfo(auth.funcInfo),
       },
@@ -87,14 +98,18 @@ export class ComponentApiService {
     this.counters.callByAccount('api_authorizer_token', authorizerAppid);
     const refreshToken = body.authorizer_refresh_token;
     if (typeof refreshToken !== 'string' || refreshToken === '') {
-      this.store.activeAuthorization(component.appid, authorizerAppid);
+      this.authorizationStore.active(component.appid, authorizerAppid);
       throw new SandboxApiError(61023, 'authorizer_refresh_token missing');
     }
-    const auth = this.store.checkRefreshToken(component.appid, authorizerAppid, refreshToken);
-    const token = this.store.issueAuthorizerToken(auth);
+    const auth = this.authorizationStore.checkRefreshToken(
+      component.appid,
+      authorizerAppid,
+      refreshToken,
+    );
+    const token = this.tokenStore.issueAuthorizerToken(auth);
     return {
       authorizer_access_token: token.value,
-      expires_in: this.store.settings.authorizerTokenTtlSec,
+      expires_in: this.settingsStore.current.authorizerTokenTtlSec,
       authorizer_refresh_token: auth.refreshToken,
     };
   }
@@ -103,8 +118,8 @@ export class ComponentApiService {
     const { component, body } = this.authenticate('api_get_authorizer_info', query, rawBody);
     const authorizerAppid = stringField(body, 'authorizer_appid', 41002);
     this.counters.callByAccount('api_get_authorizer_info', authorizerAppid);
-    const auth = this.store.activeAuthorization(component.appid, authorizerAppid);
-    const account = this.store.account(authorizerAppid);
+    const auth = this.authorizationStore.active(component.appid, authorizerAppid);
+    const account = this.accountStore.get(authorizerAppid);
     if (!account) throw new SandboxApiError(40013);
     return {
       authorizer_info: authorizerInfo(account),
@@ -127,8 +142,8 @@ export class ComponentApiService {
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 500) {
       throw new SandboxApiError(40066, 'count must be an integer from 1 to 500');
     }
-    const all = this.store
-      .listAuthorizations(component.appid)
+    const all = this.authorizationStore
+      .list(component.appid)
       .filter((a) => a.status === 'authorized')
       .sort(
         (a, b) => a.authTime - b.authTime || a.authorizerAppid.localeCompare(b.authorizerAppid),
@@ -147,12 +162,12 @@ export class ComponentApiService {
     const { component, body } = this.authenticate('api_get_authorizer_option', query, rawBody);
     const authorizerAppid = stringField(body, 'authorizer_appid', 41002);
     this.counters.callByAccount('api_get_authorizer_option', authorizerAppid);
-    this.store.activeAuthorization(component.appid, authorizerAppid);
+    this.authorizationStore.active(component.appid, authorizerAppid);
     const name = stringField(body, 'option_name', 40097);
     return {
       authorizer_appid: authorizerAppid,
       option_name: name,
-      option_value: this.store.getOption(authorizerAppid, name),
+      option_value: this.optionStore.get(authorizerAppid, name),
     };
   }
 
@@ -160,10 +175,10 @@ export class ComponentApiService {
     const { component, body } = this.authenticate('api_set_authorizer_option', query, rawBody);
     const authorizerAppid = stringField(body, 'authorizer_appid', 41002);
     this.counters.callByAccount('api_set_authorizer_option', authorizerAppid);
-    this.store.activeAuthorization(component.appid, authorizerAppid);
+    this.authorizationStore.active(component.appid, authorizerAppid);
     const name = stringField(body, 'option_name', 40097);
     const value = stringField(body, 'option_value', 40097);
-    this.store.setOption(authorizerAppid, name, value);
+    this.optionStore.set(authorizerAppid, name, value);
     return { errcode: 0, errmsg: 'ok' };
   }
 
@@ -171,13 +186,13 @@ export class ComponentApiService {
   componentClearQuota(query: TokenQuery, rawBody: unknown) {
     const { component } = this.authenticate('component_clear_quota', query, rawBody);
     this.counters.callByAccount('component_clear_quota', component.appid);
-    this.store.useClearQuota(component.appid);
+    this.clearQuotaStore.use(component.appid);
     return { errcode: 0, errmsg: 'ok' };
   }
 
   /** Generic cgi-bin/clear_quota: with a CAT the component's quota, with an AAT the account's. */
   clearQuota(query: TokenQuery, rawBody: unknown) {
-    const token = this.store.checkToken('clear_quota', query.access_token, [
+    const token = this.tokenStore.check('clear_quota', query.access_token, [
       'component_access_token',
       'authorizer_access_token',
     ]);
@@ -186,7 +201,7 @@ export class ComponentApiService {
     const owner = token.authorizerAppid ?? token.componentAppid;
     if (appid !== owner) throw new SandboxApiError(40013, 'appid does not match the token');
     this.counters.callByAccount('clear_quota', appid);
-    this.store.useClearQuota(appid);
+    this.clearQuotaStore.use(appid);
     return { errcode: 0, errmsg: 'ok' };
   }
 
@@ -198,12 +213,12 @@ export class ComponentApiService {
     const appid = body.appid;
     if (appid !== undefined && typeof appid !== 'string') throw new SandboxApiError(47001);
     if (appid && appid !== component.appid) {
-      const auth = this.store.authorization(component.appid, appid);
+      const auth = this.authorizationStore.get(component.appid, appid);
       if (!auth || auth.status !== 'authorized') throw new SandboxApiError(40013);
     }
     const target = appid || component.appid;
     this.counters.callByAccount('clear_quota_v2', target);
-    this.store.useClearQuota(target);
+    this.clearQuotaStore.use(target);
     return { errcode: 0, errmsg: 'ok' };
   }
 
@@ -213,7 +228,7 @@ export class ComponentApiService {
     query: TokenQuery,
     rawBody: unknown,
   ): { token: IssuedToken; component: SandboxComponentConfig; body: Record<string, unknown> } {
-    const token = this.store.checkToken(
+    const token = this.tokenStore.check(
       endpoint,
       query.component_access_token ?? query.access_token,
       ['component_access_token'],
@@ -223,15 +238,15 @@ export class ComponentApiService {
     if (componentAppid !== token.componentAppid) {
       throw new SandboxApiError(40013, 'component_appid does not match the access token');
     }
-    const component = this.store.component(componentAppid);
+    const component = this.componentStore.get(componentAppid);
     if (!component) throw new SandboxApiError(61011);
     return { token, component, body };
   }
 
   private knownComponent(appid: string): SandboxComponentConfig {
-    const component = this.store.component(appid);
+    const component = this.componentStore.get(appid);
     if (component) return component;
-    throw new SandboxApiError(this.store.account(appid) ? 61011 : 40013);
+    throw new SandboxApiError(this.accountStore.get(appid) ? 61011 : 40013);
   }
 
   private checkSecret(component: SandboxComponentConfig, secret: unknown): void {

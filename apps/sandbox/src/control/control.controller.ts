@@ -22,7 +22,13 @@ import { PusherService } from '../push/pusher.service.js';
 import { TicketScheduler } from '../push/ticket-scheduler.service.js';
 import { SandboxComponentConfig } from '../sandbox.options.js';
 import { SandboxCounters } from '../state/sandbox-counters.service.js';
+import { AccountStore } from '../state/account.store.js';
+import { AuthorizationStore } from '../state/authorization.store.js';
+import { ComponentStore } from '../state/component.store.js';
 import { SandboxStore } from '../state/sandbox.store.js';
+import { SentMessageStore } from '../state/sent-message.store.js';
+import { SettingsStore } from '../state/settings.store.js';
+import { TokenStore } from '../state/token.store.js';
 import { ControlErrorFilter } from './control-error.filter.js';
 import {
   AccountDto,
@@ -53,6 +59,12 @@ function publicComponent(c: SandboxComponentConfig) {
 export class ControlController {
   constructor(
     private readonly store: SandboxStore,
+    private readonly componentStore: ComponentStore,
+    private readonly accountStore: AccountStore,
+    private readonly authorizationStore: AuthorizationStore,
+    private readonly tokenStore: TokenStore,
+    private readonly sentMessageStore: SentMessageStore,
+    private readonly settingsStore: SettingsStore,
     private readonly counters: SandboxCounters,
     private readonly faults: FaultInjector,
     private readonly clock: SandboxClock,
@@ -64,9 +76,9 @@ export class ControlController {
   @Get()
   summary() {
     return {
-      components: this.store.listComponents().map(publicComponent),
-      accounts: this.store.listAccounts().length,
-      settings: this.store.settings,
+      components: this.componentStore.list().map(publicComponent),
+      accounts: this.accountStore.list().length,
+      settings: this.settingsStore.current,
       clockOffsetMs: this.clock.offset,
     };
   }
@@ -75,7 +87,7 @@ export class ControlController {
 
   @Get('components')
   listComponents() {
-    return this.store.listComponents().map(publicComponent);
+    return this.componentStore.list().map(publicComponent);
   }
 
   @Post('components')
@@ -89,30 +101,30 @@ export class ControlController {
     } catch (error) {
       throw new BadRequestException(error instanceof Error ? error.message : String(error));
     }
-    return publicComponent(this.store.upsertComponent({ ...dto }));
+    return publicComponent(this.componentStore.upsert({ ...dto }));
   }
 
   @Delete('components/:componentAppid')
   removeComponent(@Param('componentAppid') appid: string) {
-    if (!this.store.removeComponent(appid))
+    if (!this.componentStore.remove(appid))
       throw new NotFoundException(`unknown component ${appid}`);
     return { removed: appid };
   }
 
   @Get('accounts')
   listAccounts() {
-    return this.store.listAccounts();
+    return this.accountStore.list();
   }
 
   @Post('accounts')
   addAccount(@Body() dto: AccountDto) {
-    return this.store.upsertAccount({ ...dto });
+    return this.accountStore.upsert({ ...dto });
   }
 
   @Get('components/:componentAppid/authorizations')
   listAuthorizations(@Param('componentAppid') componentAppid: string) {
     this.component(componentAppid);
-    return this.store.listAuthorizations(componentAppid);
+    return this.authorizationStore.list(componentAppid);
   }
 
   // ---- authorization without a browser -----------------------------------------------------
@@ -169,9 +181,9 @@ export class ControlController {
     @Body() dto: MessageDto,
   ) {
     const component = this.component(componentAppid);
-    const account = this.store.account(appid);
+    const account = this.accountStore.get(appid);
     if (!account) throw new NotFoundException(`unknown account ${appid}`);
-    this.store.activeAuthorization(componentAppid, appid);
+    this.authorizationStore.active(componentAppid, appid);
     const msgType = dto.msgType ?? (dto.content !== undefined ? 'text' : 'event');
     const fields: Record<string, string | number> = { MsgType: msgType };
     if (dto.content !== undefined) fields.Content = dto.content;
@@ -207,26 +219,26 @@ export class ControlController {
   @Post('accounts/:appid/invalidate-token')
   @HttpCode(200)
   invalidateToken(@Param('appid') appid: string) {
-    if (!this.store.account(appid)) throw new NotFoundException(`unknown account ${appid}`);
-    return { invalidated: this.store.invalidateAuthorizerTokens(appid) };
+    if (!this.accountStore.get(appid)) throw new NotFoundException(`unknown account ${appid}`);
+    return { invalidated: this.tokenStore.invalidateAuthorizerTokens(appid) };
   }
 
   @Get('accounts/:appid/sent-messages')
   sentMessages(@Param('appid') appid: string) {
-    return this.store.listSentMessages(appid);
+    return this.sentMessageStore.list(appid);
   }
 
   // ---- settings, clock -----------------------------------------------------------------------
 
   @Get('settings')
   settings() {
-    return this.store.settings;
+    return this.settingsStore.current;
   }
 
   @Put('settings')
   updateSettings(@Body() dto: SettingsDto) {
     const patch = Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined));
-    const settings = this.store.updateSettings(patch);
+    const settings = this.settingsStore.update(patch);
     this.tickets.reschedule();
     return settings;
   }
@@ -304,7 +316,7 @@ export class ControlController {
   }
 
   private component(appid: string): SandboxComponentConfig {
-    const component = this.store.component(appid);
+    const component = this.componentStore.get(appid);
     if (!component) throw new NotFoundException(`unknown component ${appid}`);
     return component;
   }

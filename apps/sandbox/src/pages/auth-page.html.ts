@@ -1,4 +1,4 @@
-import type { SandboxAccount } from '../state/sandbox.store.js';
+import type { SandboxAccount } from '../state/account.store.js';
 
 export function escapeHtml(value: string): string {
   return value

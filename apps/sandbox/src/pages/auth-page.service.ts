@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AuthPageError, SandboxApiError } from '../common/sandbox-api.error.js';
 import { AuthorizationService, GrantResult } from '../push/authorization.service.js';
 import { SandboxComponentConfig } from '../sandbox.options.js';
-import { SandboxAccount, SandboxStore } from '../state/sandbox.store.js';
+import { AccountStore, SandboxAccount } from '../state/account.store.js';
+import { AuthorizationStore } from '../state/authorization.store.js';
+import { ComponentStore } from '../state/component.store.js';
+import { PreAuthCodeStore } from '../state/pre-auth-code.store.js';
 import { AuthPageModel } from './auth-page.html.js';
 
 export type PageParams = Record<string, string | string[] | undefined>;
@@ -40,14 +43,17 @@ function onDomain(url: URL, authDomain: string): boolean {
 @Injectable()
 export class AuthPageService {
   constructor(
-    private readonly store: SandboxStore,
+    private readonly componentStore: ComponentStore,
+    private readonly accountStore: AccountStore,
+    private readonly authorizationStore: AuthorizationStore,
+    private readonly preAuthCodeStore: PreAuthCodeStore,
     private readonly authorizations: AuthorizationService,
   ) {}
 
   /** Validates the link as opened by a browser; returns the page model. */
   open(params: PageParams, referer: string | undefined): AuthPageModel {
     const componentAppid = single(params, 'component_appid');
-    const component = componentAppid ? this.store.component(componentAppid) : undefined;
+    const component = componentAppid ? this.componentStore.get(componentAppid) : undefined;
     if (!component) throw new AuthPageError(400, 'component_appid is missing or unknown', 61011);
     if (!referer) {
       throw new AuthPageError(
@@ -80,8 +86,8 @@ export class AuthPageService {
         account,
         sets,
         authorizedSets:
-          this.store.authorization(component.appid, account.appid)?.status === 'authorized'
-            ? this.store.authorization(component.appid, account.appid)!.funcInfo
+          this.authorizationStore.get(component.appid, account.appid)?.status === 'authorized'
+            ? this.authorizationStore.get(component.appid, account.appid)!.funcInfo
             : undefined,
       })),
     };
@@ -90,7 +96,7 @@ export class AuthPageService {
   /** The confirm button: consumes the pre_auth_code and grants; returns where to redirect. */
   async confirm(form: PageParams): Promise<{ location: string; grant: GrantResult }> {
     const componentAppid = single(form, 'component_appid');
-    const component = componentAppid ? this.store.component(componentAppid) : undefined;
+    const component = componentAppid ? this.componentStore.get(componentAppid) : undefined;
     if (!component) throw new AuthPageError(400, 'component_appid is missing or unknown', 61011);
     const link = this.validate(component, form);
     const authorizerAppid = single(form, 'authorizer_appid');
@@ -102,7 +108,7 @@ export class AuthPageService {
     if (chosen.some((id) => !offer.sets.includes(id))) {
       throw new AuthPageError(400, 'a chosen permission set is not offered by this link');
     }
-    this.store.consumePreAuthCode(component.appid, link.preAuthCode);
+    this.preAuthCodeStore.consume(component.appid, link.preAuthCode);
     const grant = await this.authorizations.grant({
       componentAppid: component.appid,
       authorizerAppid: offer.account.appid,
@@ -119,7 +125,7 @@ export class AuthPageService {
     const preAuthCode = single(params, 'pre_auth_code');
     if (!preAuthCode) throw new AuthPageError(400, 'pre_auth_code is missing', 61009);
     try {
-      this.store.checkPreAuthCode(component.appid, preAuthCode);
+      this.preAuthCodeStore.check(component.appid, preAuthCode);
     } catch (error) {
       if (error instanceof SandboxApiError) {
         throw new AuthPageError(400, `pre_auth_code: ${error.message}`, error.errcode);
@@ -161,7 +167,7 @@ export class AuthPageService {
     let candidates: SandboxAccount[];
     if (bizAppid !== undefined) {
       // biz_appid wins over auth_type (§4.4).
-      const account = this.store.account(bizAppid);
+      const account = this.accountStore.get(bizAppid);
       if (!account) throw new AuthPageError(400, `biz_appid ${bizAppid} is not an account`);
       candidates = [account];
     } else {
@@ -173,7 +179,7 @@ export class AuthPageService {
             : authType === 3 || authType === 6
               ? ['official_account', 'mini_program']
               : [];
-      candidates = this.store.listAccounts().filter((a) => kinds.includes(a.kind));
+      candidates = this.accountStore.list().filter((a) => kinds.includes(a.kind));
     }
     const accounts = candidates
       .filter((a) => LISTED_STATUSES.has(a.accountStatus))

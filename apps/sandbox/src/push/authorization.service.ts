@@ -6,7 +6,10 @@ import {
   NotFoundException,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { SandboxStore } from '../state/sandbox.store.js';
+import { AccountStore } from '../state/account.store.js';
+import { AuthorizationStore } from '../state/authorization.store.js';
+import { ComponentStore } from '../state/component.store.js';
+import { SettingsStore } from '../state/settings.store.js';
 import { PusherService, PushResult } from './pusher.service.js';
 
 export interface GrantResult {
@@ -33,7 +36,10 @@ export class AuthorizationService implements OnApplicationShutdown {
   private readonly scheduled = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly store: SandboxStore,
+    private readonly componentStore: ComponentStore,
+    private readonly accountStore: AccountStore,
+    private readonly authorizationStore: AuthorizationStore,
+    private readonly settingsStore: SettingsStore,
     private readonly pusher: PusherService,
   ) {}
 
@@ -50,20 +56,20 @@ export class AuthorizationService implements OnApplicationShutdown {
     /** Only `updateauthorized` is acceptable (the control API's update route). */
     requireExisting?: boolean;
   }): Promise<GrantResult> {
-    const component = this.store.component(input.componentAppid);
+    const component = this.componentStore.get(input.componentAppid);
     if (!component) throw new NotFoundException(`unknown component ${input.componentAppid}`);
-    const account = this.store.account(input.authorizerAppid);
+    const account = this.accountStore.get(input.authorizerAppid);
     if (!account) throw new NotFoundException(`unknown account ${input.authorizerAppid}`);
-    if (input.requireExisting) this.store.activeAuthorization(component.appid, account.appid);
+    if (input.requireExisting) this.authorizationStore.active(component.appid, account.appid);
     const funcInfo = input.funcInfo ?? account.funcInfo;
     if (funcInfo.length === 0) throw new BadRequestException('funcInfo must not be empty');
-    const { authorization, infoType } = this.store.authorize(
+    const { authorization, infoType } = this.authorizationStore.authorize(
       component.appid,
       account.appid,
       funcInfo,
     );
-    const code = this.store.issueAuthCode(authorization);
-    const expiresIn = this.store.settings.authCodeTtlSec;
+    const code = this.authorizationStore.issueAuthCode(authorization);
+    const expiresIn = this.settingsStore.current.authCodeTtlSec;
     const result: GrantResult = {
       authCode: code.value,
       expiresIn,
@@ -72,7 +78,7 @@ export class AuthorizationService implements OnApplicationShutdown {
       pushScheduled: false,
       funcInfo: authorization.funcInfo,
     };
-    const timing = this.store.settings.authorizedPushTiming;
+    const timing = this.settingsStore.current.authorizedPushTiming;
     if (infoType === null || timing === 'none') return result;
     const fields = {
       AuthorizerAppid: account.appid,
@@ -91,7 +97,7 @@ export class AuthorizationService implements OnApplicationShutdown {
       this.pusher
         .pushEvent(component, infoType, fields)
         .catch((error: unknown) => this.logger.error(`${infoType} push failed: ${String(error)}`));
-    }, this.store.settings.afterRedirectPushDelayMs);
+    }, this.settingsStore.current.afterRedirectPushDelayMs);
     timer.unref();
     this.scheduled.add(timer);
     result.pushScheduled = true;
@@ -106,9 +112,9 @@ export class AuthorizationService implements OnApplicationShutdown {
     pushed: boolean;
     push: { id: number; outcome: PushResult['outcome']; attempts: number };
   }> {
-    const component = this.store.component(componentAppid);
+    const component = this.componentStore.get(componentAppid);
     if (!component) throw new NotFoundException(`unknown component ${componentAppid}`);
-    this.store.revoke(componentAppid, authorizerAppid);
+    this.authorizationStore.revoke(componentAppid, authorizerAppid);
     const push = await this.pusher.pushEvent(component, 'unauthorized', {
       AuthorizerAppid: authorizerAppid,
     });

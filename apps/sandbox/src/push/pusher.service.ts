@@ -15,7 +15,8 @@ import {
   PushRecord,
   SandboxCounters,
 } from '../state/sandbox-counters.service.js';
-import { SandboxAccount, SandboxStore } from '../state/sandbox.store.js';
+import { SandboxAccount } from '../state/account.store.js';
+import { SettingsStore } from '../state/settings.store.js';
 
 export interface PushResult {
   delivered: boolean;
@@ -49,7 +50,7 @@ export class PusherService {
   private readonly logger = new Logger('SandboxPusher');
 
   constructor(
-    private readonly store: SandboxStore,
+    private readonly settingsStore: SettingsStore,
     private readonly counters: SandboxCounters,
     private readonly clock: SandboxClock,
   ) {}
@@ -167,7 +168,7 @@ export class PusherService {
     } catch (error) {
       return this.finish(record, 'failed', `cannot build the push: ${message(error)}`);
     }
-    const { pushAttempts, pushTimeoutMs } = this.store.settings;
+    const { pushAttempts, pushTimeoutMs } = this.settingsStore.current;
     let rawReply: string | undefined;
     for (let attempt = 1; attempt <= Math.max(1, pushAttempts); attempt++) {
       record.attempts = attempt;

@@ -5,7 +5,9 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { SandboxStore } from '../state/sandbox.store.js';
+import { ComponentStore } from '../state/component.store.js';
+import { SettingsStore } from '../state/settings.store.js';
+import { TicketStore } from '../state/ticket.store.js';
 import { PusherService, PushResult } from './pusher.service.js';
 
 export interface TicketPushResult {
@@ -25,7 +27,9 @@ export class TicketScheduler implements OnApplicationBootstrap, OnApplicationShu
   private readonly soon = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly store: SandboxStore,
+    private readonly componentStore: ComponentStore,
+    private readonly ticketStore: TicketStore,
+    private readonly settingsStore: SettingsStore,
     private readonly pusher: PusherService,
   ) {}
 
@@ -41,7 +45,7 @@ export class TicketScheduler implements OnApplicationBootstrap, OnApplicationShu
 
   /** Applies a changed ticketPushIntervalMs; keeps the running timer if it did not change. */
   reschedule(): void {
-    const wanted = this.store.settings.ticketPushIntervalMs;
+    const wanted = this.settingsStore.current.ticketPushIntervalMs;
     if (wanted === this.intervalMs && (this.interval !== undefined || wanted === 0)) return;
     clearInterval(this.interval);
     this.interval = undefined;
@@ -54,9 +58,9 @@ export class TicketScheduler implements OnApplicationBootstrap, OnApplicationShu
 
   /** Pushes a fresh ticket to one component now. */
   async pushTicket(componentAppid: string): Promise<TicketPushResult> {
-    const component = this.store.component(componentAppid);
+    const component = this.componentStore.get(componentAppid);
     if (!component) throw new NotFoundException(`unknown component ${componentAppid}`);
-    const ticket = this.store.issueTicket(componentAppid);
+    const ticket = this.ticketStore.issueVerifyTicket(componentAppid);
     const result = await this.pusher.pushEvent(component, 'component_verify_ticket', {
       ComponentVerifyTicket: ticket,
     });
@@ -82,7 +86,7 @@ export class TicketScheduler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private pushAll(): void {
-    for (const component of this.store.listComponents()) {
+    for (const component of this.componentStore.list()) {
       if (!component.eventUrl) continue;
       this.pushTicket(component.appid).catch((error: unknown) =>
         this.logger.error(`ticket push to ${component.appid} failed: ${String(error)}`),

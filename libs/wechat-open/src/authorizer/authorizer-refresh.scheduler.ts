@@ -10,7 +10,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../core/clock.js';
 import { CronTask } from '../core/cron-task.js';
 import { ComponentRegistry } from '../core/component-registry.js';
-import { RateLimiter } from '../core/rate-limiter.js';
+import { RateLimiter } from '../concurrency/rate-limiter.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import { AuthorizerTokenRepository, ClaimedToken } from './authorizer-token.repository.js';

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WechatApiClient, WechatRequest, WechatResponse } from '../client/wechat-api.client.js';
 import {
   isTokenInvalid,
@@ -9,12 +8,12 @@ import {
 } from '../client/wechat-api.errors.js';
 import { VerifyTicketMissingError } from '../component-ticket/component-ticket.errors.js';
 import { ComponentTokenService } from '../component-ticket/component-token.service.js';
+import { CredentialLoader, FetchOutcome } from '../concurrency/credential-loader.js';
+import { LeaseKeeper } from '../concurrency/lease-keeper.js';
+import { WriteBatcher } from '../concurrency/write-batcher.js';
 import { Clock } from '../core/clock.js';
-import { LeaseKeeper } from '../core/lease-keeper.js';
 import { SecretBox } from '../core/secret-box.js';
-import { SingleFlight } from '../core/single-flight.js';
 import { isUsable, NOMINAL_LIFETIME_SEC } from '../core/token-timing.js';
-import { WriteBatcher } from '../core/write-batcher.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import {
@@ -26,14 +25,13 @@ import {
   TokenKey,
 } from './authorizer-token.repository.js';
 import {
-  AuthorizerAmbiguousError,
   AuthorizerNeedsReauthError,
   AuthorizerNotFoundError,
   AuthorizerRevokedError,
   AuthorizerTokenUnavailableError,
 } from './authorizer.errors.js';
 import { AuthorizerEvents } from './authorizer.events.js';
-import { AuthorizerRepository } from './authorizer.repository.js';
+import { AuthorizerLocator } from './authorizer.locator.js';
 import { AuthorizerService } from './authorizer.service.js';
 import { planNextRefresh, retryDelayMs, unknownOutcomeRetryMs } from './refresh-plan.js';
 
@@ -73,10 +71,16 @@ const QUOTA_PAUSE_MS = 60 * 60_000;
 @Injectable()
 export class AuthorizerTokenService implements OnApplicationShutdown {
   private readonly logger = new Logger('AuthorizerTokenService');
-  private readonly memory = new Map<string, CachedToken>();
-  /** Which component an account appid belongs to, for callers that do not say. */
-  private readonly componentOf = new Map<string, string>();
-  private readonly flights = new SingleFlight<CachedToken>();
+  /**
+   * Memory, else the row, else refreshed on demand under the row's claim (single-flight across
+   * instances).
+   */
+  private readonly accessTokens: CredentialLoader<
+    TokenKey,
+    StoredAuthorizerToken,
+    ClaimedToken,
+    CachedToken
+  >;
   /** Set while LISTEN/NOTIFY keeps this instance informed (notificationsUp / notificationsDown). */
   private notified = false;
   /** Renews the leases of the tokens this instance is refreshing (sweep and on demand). */
@@ -88,7 +92,7 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
 
   constructor(
     private readonly tokens: AuthorizerTokenRepository,
-    private readonly registry: AuthorizerRepository,
+    private readonly locator: AuthorizerLocator,
     private readonly accounts: AuthorizerService,
     private readonly componentTokens: ComponentTokenService,
     private readonly api: WechatApiClient,
@@ -107,6 +111,56 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
           new Date(this.clock.nowMs() + this.leaseMs),
         ),
       onError: (error) => this.logger.warn(`could not renew refresh leases: ${String(error)}`),
+    });
+    this.accessTokens = new CredentialLoader({
+      id: (k: TokenKey) => `${k.componentAppid}/${k.authorizerAppid}`,
+      now: () => this.clock.nowMs(),
+      cacheTtlMs: () => (this.notified ? NOTIFIED_TTL_MS : POLL_TTL_MS),
+      servable: (cached) => this.usable(cached.expiresAt, cached.lifetimeMs),
+      read: (k) => this.readToken(k),
+      // A usable token is served however close to its refresh: the sweep refreshes ahead.
+      usable: (row) =>
+        Boolean(row.accessTokenCiphertext) &&
+        row.expiresAt !== null &&
+        this.usable(row.expiresAt, lifetimeMs(row.expiresAt, row.refreshedAt)),
+      // Paused (45009) or backing off (-1, timeouts): on demand waits as the sweep does, and
+      // says why at once instead of asking WeChat again.
+      blocked: (k, row) =>
+        !row.refreshTokenCiphertext
+          ? { untilMs: 0, error: new AuthorizerNeedsReauthError(k.authorizerAppid) }
+          : backingOff(row, this.clock.now())
+            ? { untilMs: row.nextRefreshAt?.getTime() ?? 0, error: pausedError(row) }
+            : null,
+      // Only rows `usable` accepted are served: present ones.
+      serve: (_k, row) => ({
+        token: this.box.open(row.accessTokenCiphertext!),
+        version: row.version,
+        expiresAt: row.expiresAt!.getTime(),
+        lifetimeMs: lifetimeMs(row.expiresAt, row.refreshedAt),
+        checkedAt: this.clock.nowMs(),
+      }),
+      // The claim returns no access token: its own conditions are what `blocked` checks, and
+      // the refreshed token is read back from the row.
+      tryLease: async (k) => {
+        const now = this.clock.now();
+        const claim = await this.tokens.claimOne(
+          k.componentAppid,
+          k.authorizerAppid,
+          this.options.instanceId,
+          now,
+          new Date(now.getTime() + this.leaseMs),
+        );
+        return claim && { lease: claim };
+      },
+      fetch: (_k, claim) => this.refreshOnDemand(claim),
+      unavailable: (k, reason) =>
+        new AuthorizerTokenUnavailableError(
+          k.authorizerAppid,
+          reason === 'timeout'
+            ? 'another instance is refreshing it'
+            : 'refresh did not produce a token',
+        ),
+      waitMs: WAIT_FOR_OTHER_MS,
     });
   }
 
@@ -133,7 +187,7 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
   /** LISTEN is (again) in place: copies are trusted longer, and dropped, as changes were missed. */
   notificationsUp(): void {
     this.notified = true;
-    this.memory.clear();
+    this.accessTokens.clear();
   }
 
   /** LISTEN is lost: re-check copies against the database every few seconds until it is back. */
@@ -194,9 +248,10 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
 
   /** Drops the in-process copy if it is older than `version` (called on NOTIFY). */
   onTokenChanged(componentAppid: string, authorizerAppid: string, version: number | null): void {
-    const key = `${componentAppid}/${authorizerAppid}`;
-    const cached = this.memory.get(key);
-    if (cached && (version === null || cached.version < version)) this.memory.delete(key);
+    this.accessTokens.forget(
+      { componentAppid, authorizerAppid },
+      (cached) => version === null || cached.version < version,
+    );
   }
 
   /**
@@ -274,13 +329,16 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
         at: done.at,
       });
       if (version === null) return { result: 'stale' };
-      this.memory.set(`${componentAppid}/${authorizerAppid}`, {
-        token: accessToken,
-        version,
-        expiresAt: plan.expiresAt.getTime(),
-        lifetimeMs: expiresInSec * 1000,
-        checkedAt: this.clock.nowMs(),
-      });
+      this.accessTokens.set(
+        { componentAppid, authorizerAppid },
+        {
+          token: accessToken,
+          version,
+          expiresAt: plan.expiresAt.getTime(),
+          lifetimeMs: expiresInSec * 1000,
+          checkedAt: this.clock.nowMs(),
+        },
+      );
       return { result: 'ok' };
     } catch (error) {
       return this.handleRefreshFailure(claim, trigger, recovered, currentRefresh, error, log);
@@ -375,91 +433,46 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
   }
 
   private forget(componentAppid: string, authorizerAppid: string, version: number): void {
-    const key = `${componentAppid}/${authorizerAppid}`;
-    if (this.memory.get(key)?.version === version) this.memory.delete(key);
+    this.accessTokens.forget(
+      { componentAppid, authorizerAppid },
+      (cached) => cached.version === version,
+    );
   }
 
-  private async resolveComponent(authorizerAppid: string): Promise<string> {
-    const known = this.componentOf.get(authorizerAppid);
-    if (known) return known;
-    const records = (await this.registry.findByAppid(authorizerAppid)).filter(
-      (r) => r.status === 'authorized',
-    );
-    if (records.length === 0) {
-      const any = await this.registry.findByAppid(authorizerAppid);
-      if (any.length === 1 && any[0].status === 'revoked')
-        throw new AuthorizerRevokedError(authorizerAppid);
-      if (any.length === 1) throw new AuthorizerNeedsReauthError(authorizerAppid);
-      throw new AuthorizerNotFoundError(authorizerAppid);
-    }
-    if (records.length > 1) throw new AuthorizerAmbiguousError(authorizerAppid);
-    this.componentOf.set(authorizerAppid, records[0].componentAppid);
-    return records[0].componentAppid;
+  /** The component the account is authorized for (AuthorizerLocator). */
+  private resolveComponent(authorizerAppid: string): Promise<string> {
+    return this.locator.componentOf(authorizerAppid);
   }
 
   private async current(authorizerAppid: string, componentAppid?: string): Promise<CachedToken> {
     const component = componentAppid ?? (await this.resolveComponent(authorizerAppid));
-    const key = `${component}/${authorizerAppid}`;
-    const cached = this.memory.get(key);
-    const now = this.clock.nowMs();
-    const ttl = this.notified ? NOTIFIED_TTL_MS : POLL_TTL_MS;
-    if (cached && this.usable(cached.expiresAt, cached.lifetimeMs) && now - cached.checkedAt < ttl)
-      return cached;
-    return this.flights.run(key, () => this.load(component, authorizerAppid));
+    return this.accessTokens.get({ componentAppid: component, authorizerAppid });
   }
 
-  private async load(componentAppid: string, authorizerAppid: string): Promise<CachedToken> {
-    const deadline = this.clock.nowMs() + WAIT_FOR_OTHER_MS;
-    const key = `${componentAppid}/${authorizerAppid}`;
-    for (let refreshed = 0; ;) {
-      const row = await this.tokens.find(componentAppid, authorizerAppid);
-      if (!row) throw new AuthorizerNotFoundError(authorizerAppid, componentAppid);
-      if (row.status === 'revoked') throw new AuthorizerRevokedError(authorizerAppid);
-      if (row.status === 'needs_reauth') throw new AuthorizerNeedsReauthError(authorizerAppid);
-      const lifetime = lifetimeMs(row.expiresAt, row.refreshedAt);
-      if (row.accessTokenCiphertext && row.expiresAt && this.usable(row.expiresAt, lifetime)) {
-        const entry: CachedToken = {
-          token: this.box.open(row.accessTokenCiphertext),
-          version: row.version,
-          expiresAt: row.expiresAt.getTime(),
-          lifetimeMs: lifetime,
-          checkedAt: this.clock.nowMs(),
-        };
-        this.memory.set(key, entry);
-        return entry;
-      }
-      if (!row.refreshTokenCiphertext) throw new AuthorizerNeedsReauthError(authorizerAppid);
-      const now = this.clock.now();
-      // Paused (45009) or backing off (-1, timeouts): on demand waits as the sweep does, and
-      // says why at once instead of asking WeChat again.
-      if (backingOff(row, now)) throw pausedError(row);
-      if (refreshed >= 2)
-        throw new AuthorizerTokenUnavailableError(
-          authorizerAppid,
-          'refresh did not produce a token',
-        );
-      const claim = await this.tokens.claimOne(
-        componentAppid,
-        authorizerAppid,
-        this.options.instanceId,
-        now,
-        new Date(now.getTime() + this.leaseMs),
-      );
-      if (claim) {
-        refreshed++;
-        const outcome = await this.leases.keep(claim, () => this.attemptRefresh(claim, 'demand'));
-        if (outcome.result === 'quota' || outcome.result === 'retry_later')
-          throw refreshError(authorizerAppid, outcome);
-        continue; // re-read: revoked / needs_reauth / the new token
-      }
-      if (this.clock.nowMs() > deadline) {
-        throw new AuthorizerTokenUnavailableError(
-          authorizerAppid,
-          'another instance is refreshing it',
-        );
-      }
-      await sleep(100);
+  /** The stored token; the account's state as the registry's error when it can have none. */
+  private async readToken(k: TokenKey): Promise<StoredAuthorizerToken> {
+    const row = await this.tokens.find(k.componentAppid, k.authorizerAppid);
+    if (!row) throw new AuthorizerNotFoundError(k.authorizerAppid, k.componentAppid);
+    if (row.status === 'revoked') throw new AuthorizerRevokedError(k.authorizerAppid);
+    if (row.status === 'needs_reauth') throw new AuthorizerNeedsReauthError(k.authorizerAppid);
+    return row;
+  }
+
+  /**
+   * Refreshes a token claimed on demand, renewing the claim while WeChat answers. What was
+   * stored (the new token, or the account's new state) is read back; a paused or failed refresh
+   * is the caller's error, saying what happened.
+   */
+  private async refreshOnDemand(claim: ClaimedToken): Promise<FetchOutcome<CachedToken>> {
+    const outcome = await this.leases.keep(claim, () => this.attemptRefresh(claim, 'demand'));
+    if (outcome.result === 'quota' || outcome.result === 'retry_later') {
+      return {
+        kind: 'failed',
+        error: refreshError(claim.authorizerAppid, outcome),
+        retryAtMs: outcome.retryAt?.getTime() ?? null,
+      };
     }
+    return { kind: 'stored' };
   }
 
   /** Whether a token may still be handed out: the configured minimum, scaled to its lifetime. */

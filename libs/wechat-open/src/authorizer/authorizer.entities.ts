@@ -1,11 +1,36 @@
-import { Check, Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 
 /** One authorized account of one component (the registry). Reads and writes go through raw SQL in
  * the repositories; the entities describe the tables for TypeORM (schema diffs, ad-hoc reads). */
 @Entity('authorizer')
+@Check('authorizer_status_check', `status IN ('authorized', 'revoked', 'needs_reauth')`)
+@Check('authorizer_account_kind_check', `account_kind IN ('official_account', 'mini_program')`)
+@Index('authorizer_tenant', ['tenantId', 'componentAppid'])
+@Index('authorizer_appid', ['authorizerAppid'])
+// The migration orders this index NULLS FIRST (never-fetched profiles come first, as the query
+// asks); TypeORM can neither say nor compare that, so the entity names the column only.
+@Index('authorizer_profile_due', ['profileRefreshedAt'], { where: `status = 'authorized'` })
 export class AuthorizerEntity {
-  @PrimaryColumn({ name: 'component_appid', type: 'text' }) componentAppid!: string;
-  @PrimaryColumn({ name: 'authorizer_appid', type: 'text' }) authorizerAppid!: string;
+  @PrimaryColumn({
+    name: 'component_appid',
+    type: 'text',
+    primaryKeyConstraintName: 'authorizer_pkey',
+  })
+  componentAppid!: string;
+  @PrimaryColumn({
+    name: 'authorizer_appid',
+    type: 'text',
+    primaryKeyConstraintName: 'authorizer_pkey',
+  })
+  authorizerAppid!: string;
   @Column({ name: 'tenant_id', type: 'text', nullable: true }) tenantId!: string | null;
   @Column({ type: 'text' }) status!: string;
   @Column({ name: 'account_kind', type: 'text', nullable: true }) accountKind!: string | null;
@@ -20,7 +45,13 @@ export class AuthorizerEntity {
     number | null;
   @Column({ name: 'head_img', type: 'text', nullable: true }) headImg!: string | null;
   @Column({ name: 'qrcode_url', type: 'text', nullable: true }) qrcodeUrl!: string | null;
-  @Column({ name: 'func_info', type: 'integer', array: true, default: () => "'{}'" })
+  @Column({
+    name: 'func_info',
+    type: 'integer',
+    array: true,
+    default: () => "'{}'",
+    comment: 'permission set ids (funcscope_category.id) actually granted',
+  })
   funcInfo!: number[];
   @Column({ name: 'authorized_at', type: 'timestamptz', nullable: true })
   authorizedAt!: Date | null;
@@ -45,21 +76,50 @@ export class AuthorizerEntity {
   })
   profileRetryAt!: Date | null;
   /** When the last authorization state change happened (WeChat's CreateTime for a push). */
-  @Column({ name: 'state_event_at', type: 'timestamptz', nullable: true })
+  @Column({
+    name: 'state_event_at',
+    type: 'timestamptz',
+    nullable: true,
+    comment:
+      "when the last authorization state change happened: WeChat's CreateTime for a push, else our clock (whole seconds); older pushes are ignored",
+  })
   stateEventAt!: Date | null;
 }
 
 /** The tokens of an authorized account, encrypted, with the refresh plan and lease. */
 @Entity('authorizer_token')
+@ForeignKey(
+  () => AuthorizerEntity,
+  ['componentAppid', 'authorizerAppid'],
+  ['componentAppid', 'authorizerAppid'],
+  { name: 'authorizer_token_component_appid_authorizer_appid_fkey', onDelete: 'CASCADE' },
+)
+@Index('authorizer_token_due', ['nextRefreshAt'], { where: 'next_refresh_at IS NOT NULL' })
 export class AuthorizerTokenEntity {
-  @PrimaryColumn({ name: 'component_appid', type: 'text' }) componentAppid!: string;
-  @PrimaryColumn({ name: 'authorizer_appid', type: 'text' }) authorizerAppid!: string;
+  @PrimaryColumn({
+    name: 'component_appid',
+    type: 'text',
+    primaryKeyConstraintName: 'authorizer_token_pkey',
+  })
+  componentAppid!: string;
+  @PrimaryColumn({
+    name: 'authorizer_appid',
+    type: 'text',
+    primaryKeyConstraintName: 'authorizer_token_pkey',
+  })
+  authorizerAppid!: string;
   @Column({ name: 'access_token_ciphertext', type: 'text', nullable: true })
   accessTokenCiphertext!: string | null;
   @Column({ name: 'refresh_token_ciphertext', type: 'text', nullable: true })
   refreshTokenCiphertext!: string | null;
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true }) expiresAt!: Date | null;
-  @Column({ name: 'next_refresh_at', type: 'timestamptz', nullable: true })
+  @Column({
+    name: 'next_refresh_at',
+    type: 'timestamptz',
+    nullable: true,
+    comment:
+      'planned refresh (expiry minus a margin, with jitter); NULL = not refreshed (revoked, needs re-authorization)',
+  })
   nextRefreshAt!: Date | null;
   @Column({ name: 'refreshed_at', type: 'timestamptz', nullable: true }) refreshedAt!: Date | null;
   @Column({ name: 'lease_owner', type: 'text', nullable: true }) leaseOwner!: string | null;
@@ -69,10 +129,17 @@ export class AuthorizerTokenEntity {
   @Column({ type: 'bigint', default: 0 }) version!: string;
 }
 
-/** Append-only: every change of an authorizer record, with its cause. */
+/**
+ * Append-only: every change of an authorizer record, with its cause. A trigger (forbid_change, in
+ * the migrations; TypeORM has no notion of triggers) refuses updates and deletes. The migration
+ * indexes at DESC; TypeORM cannot say DESC (nor compares it), and a B-tree is read backwards just
+ * as well, so the entity names the columns only.
+ */
 @Entity('authorizer_history')
+@Index('authorizer_history_account', ['componentAppid', 'authorizerAppid', 'at'])
 export class AuthorizerHistoryEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
+  @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'authorizer_history_pkey' })
+  id!: string;
   @Column({ name: 'component_appid', type: 'text' }) componentAppid!: string;
   @Column({ name: 'authorizer_appid', type: 'text' }) authorizerAppid!: string;
   @Column({ name: 'tenant_id', type: 'text', nullable: true }) tenantId!: string | null;
@@ -81,13 +148,24 @@ export class AuthorizerHistoryEntity {
   @Column({ type: 'text' }) cause!: string;
   @Column({ type: 'text' }) actor!: string;
   @Column({ type: 'timestamptz', default: () => 'now()' }) at!: Date;
-  @Column({ type: 'text', nullable: true }) note!: string | null;
+  @Column({
+    type: 'text',
+    nullable: true,
+    comment:
+      'why nothing changed: action push_ignored records a push older than the last state change',
+  })
+  note!: string | null;
 }
 
-/** Every refresh attempt of an authorizer token. */
+/** Every refresh attempt of an authorizer token (the migration indexes at DESC: see above). */
 @Entity('authorizer_refresh_log')
+@Index('authorizer_refresh_log_account', ['authorizerAppid', 'at'])
 export class AuthorizerRefreshLogEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
+  @PrimaryGeneratedColumn({
+    type: 'bigint',
+    primaryKeyConstraintName: 'authorizer_refresh_log_pkey',
+  })
+  id!: string;
   @Column({ name: 'component_appid', type: 'text' }) componentAppid!: string;
   @Column({ name: 'authorizer_appid', type: 'text' }) authorizerAppid!: string;
   @Column({ type: 'text' }) instance!: string;
@@ -105,7 +183,12 @@ export class AuthorizerRefreshLogEntity {
 })
 @Check('authorization_code_status_check', `status IN ('redeeming', 'redeemed', 'failed')`)
 export class AuthorizationCodeEntity {
-  @PrimaryColumn({ name: 'code_hash', type: 'text' }) codeHash!: string;
+  @PrimaryColumn({
+    name: 'code_hash',
+    type: 'text',
+    primaryKeyConstraintName: 'authorization_code_pkey',
+  })
+  codeHash!: string;
   @Column({ name: 'component_appid', type: 'text' }) componentAppid!: string;
   @Column({ name: 'pre_auth_code_hash', type: 'text', nullable: true }) preAuthCodeHash!:
     string | null;

@@ -1,20 +1,40 @@
 import { Module } from '@nestjs/common';
+import { WechatOpenCoreModule } from '../core/wechat-open-core.module.js';
 import { ComponentTicketModule } from '../component-ticket/component-ticket.module.js';
+import { AuthorizationCodeRepository } from './authorization-code.repository.js';
+import { AuthorizationRedemptionService } from './authorization-redemption.service.js';
+import { AuthorizerListSyncService } from './authorizer-list-sync.service.js';
+import { AuthorizerProfileService } from './authorizer-profile.service.js';
+import { AuthorizerPushHandlers } from './authorizer-push.handlers.js';
 import { AuthorizerRefreshScheduler } from './authorizer-refresh.scheduler.js';
+import { AuthorizerRegistryService } from './authorizer-registry.service.js';
 import { AuthorizerTokenListener } from './authorizer-token.listener.js';
 import { AuthorizerTokenRepository } from './authorizer-token.repository.js';
 import { AuthorizerTokenService } from './authorizer-token.service.js';
+import { AuthorizerTokenStore } from './authorizer-token.store.js';
 import { AuthorizerEvents } from './authorizer.events.js';
+import { AuthorizerLocator } from './authorizer.locator.js';
 import { AuthorizerRepository } from './authorizer.repository.js';
 import { AuthorizerService } from './authorizer.service.js';
 
-/** The registry of authorized accounts and their never-lapsing tokens. */
+/**
+ * The registry of authorized accounts and their never-lapsing tokens. Code redemption binds a
+ * tenant through the TENANT_RESOLVER the PreAuth module provides (optional).
+ */
 @Module({
-  imports: [ComponentTicketModule],
+  imports: [WechatOpenCoreModule, ComponentTicketModule],
   providers: [
     AuthorizerRepository,
+    AuthorizationCodeRepository,
     AuthorizerTokenRepository,
     AuthorizerEvents,
+    AuthorizerTokenStore,
+    AuthorizerLocator,
+    AuthorizerRegistryService,
+    AuthorizerProfileService,
+    AuthorizerListSyncService,
+    AuthorizationRedemptionService,
+    AuthorizerPushHandlers,
     AuthorizerService,
     AuthorizerTokenService,
     AuthorizerRefreshScheduler,
@@ -25,6 +45,7 @@ import { AuthorizerService } from './authorizer.service.js';
     AuthorizerTokenService,
     AuthorizerEvents,
     AuthorizerRefreshScheduler,
+    AuthorizerLocator,
   ],
 })
 export class AuthorizerModule {}

@@ -1,7 +1,10 @@
-import { Logger } from '@nestjs/common';
+import type { ClientRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request } from 'undici';
-import { WechatApiError, WechatUnavailableError } from './wechat-api.errors.js';
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { HttpService } from '@nestjs/axios';
+import { AxiosResponse, isAxiosError } from 'axios';
+import { WechatApiError, wechatApiError, WechatUnavailableError } from './wechat-api.errors.js';
+import { OWN_AGENT } from './wechat-http.options.js';
 
 export interface WechatApiClientOptions {
   /** Default `https://api.weixin.qq.com`. */
@@ -33,30 +36,40 @@ export type WechatCallObserver = (endpoint: string, result: string, seconds: num
 
 export type WechatResponse = Record<string, unknown> & { errcode?: number; errmsg?: string };
 
+const JSON_BODY = { 'content-type': 'application/json' };
+
 /**
- * The one adapter to WeChat's HTTP API: JSON in and out, errcode mapped to WechatApiError,
- * -1 / 5xx / network failures retried with backoff. It knows nothing of tokens: the token
- * services add them and handle 40001-style answers.
+ * The one adapter to WeChat's HTTP API, on @nestjs/axios' HttpService (the library's own axios
+ * instance: keep-alive agents, the configured proxy, the host's interceptors): JSON in and out,
+ * errcode mapped to WechatApiError, -1 / HTTP / network failures retried with backoff. It knows
+ * nothing of tokens: the token services add them and handle 40001-style answers.
  */
-export class WechatApiClient {
+export class WechatApiClient implements OnApplicationShutdown {
   private readonly logger = new Logger('WechatApiClient');
-  /** Keep-alive connections to WeChat; undici's request API costs a fraction of global fetch. */
-  private readonly agent: Agent;
-
-  constructor(private readonly options: WechatApiClientOptions) {
-    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
-  }
-
   private readonly observers: WechatCallObserver[] = [];
+
+  constructor(
+    private readonly http: HttpService,
+    private readonly options: WechatApiClientOptions,
+  ) {}
 
   /** Adds an observer of every attempt (metrics); observers must not throw. */
   observe(observer: WechatCallObserver): void {
     this.observers.push(observer);
   }
 
-  /** Closes the kept-alive connections (on shutdown). */
-  async close(): Promise<void> {
-    await this.agent.close();
+  /** Closes the kept-alive connections of the library's own agents (a host's are left alone). */
+  close(): Promise<void> {
+    const { httpAgent, httpsAgent } = this.http.axiosRef.defaults as {
+      httpAgent?: { destroy(): void; [OWN_AGENT]?: boolean };
+      httpsAgent?: { destroy(): void; [OWN_AGENT]?: boolean };
+    };
+    for (const agent of [httpAgent, httpsAgent]) if (agent?.[OWN_AGENT]) agent.destroy();
+    return Promise.resolve();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
   get baseUrl(): string {
@@ -108,40 +121,63 @@ export class WechatApiClient {
     endpoint: string,
     req: WechatRequest,
   ): Promise<T> {
-    const url = new URL(path, this.options.baseUrl);
-    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
-    const method = req.method ?? (req.body === undefined ? 'GET' : 'POST');
-    let status: number;
-    let text: string;
+    let response: AxiosResponse<string>;
     try {
-      const response = await request(url, {
-        method,
-        dispatcher: this.agent,
-        headers: req.body === undefined ? undefined : { 'content-type': 'application/json' },
-        body: req.body === undefined ? undefined : JSON.stringify(req.body),
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
+      // The axios instance itself (promise API) rather than HttpService's Observable wrapper:
+      // same instance, agents and interceptors, without a cancel token and an Observable per call.
+      // Its defaults (wechatHttpModuleOptions) ask for the body as text, parsed below.
+      response = await this.http.axiosRef.request<string>({
+        // The token stays in `params`, apart from the URL interceptors and errors may show.
+        url: new URL(path, this.options.baseUrl).href,
+        params: req.query,
+        method: req.method ?? (req.body === undefined ? 'GET' : 'POST'),
+        headers: req.body === undefined ? undefined : JSON_BODY,
+        data: req.body === undefined ? undefined : JSON.stringify(req.body),
+        timeout: this.options.timeoutMs,
       });
-      status = response.statusCode;
-      text = await response.body.text();
-    } catch (cause) {
-      const timedOut = cause instanceof Error && /Timeout/.test(cause.name);
-      throw new WechatUnavailableError(endpoint, timedOut ? 'timed out' : 'unreachable', {
-        cause,
-        // A request that timed out was sent: WeChat may have acted on it.
-        outcomeUnknown: timedOut,
-      });
+    } catch (error) {
+      throw unavailable(endpoint, error);
     }
-    if (status < 200 || status >= 300) throw new WechatUnavailableError(endpoint, `HTTP ${status}`);
     let json: WechatResponse;
     try {
-      json = JSON.parse(text) as WechatResponse;
-    } catch (cause) {
-      throw new WechatUnavailableError(endpoint, 'answer is not JSON', { cause });
+      // A string unless a host's configure() changed the instance's responseType.
+      const data: unknown = response.data;
+      json = (typeof data === 'string' ? JSON.parse(data) : data) as WechatResponse;
+    } catch {
+      throw new WechatUnavailableError(endpoint, 'answer is not JSON');
+    }
+    if (json === null || typeof json !== 'object') {
+      throw new WechatUnavailableError(endpoint, 'answer is not a JSON object');
     }
     if (typeof json.errcode === 'number' && json.errcode !== 0) {
-      throw new WechatApiError(endpoint, json.errcode, String(json.errmsg ?? ''));
+      throw wechatApiError(endpoint, json.errcode, String(json.errmsg ?? ''));
     }
     return json as T;
   }
+}
+
+/**
+ * The failure of one attempt as WechatUnavailableError. The axios error is not kept as the cause:
+ * its config holds the query, tokens included, and errors are logged as they are.
+ */
+function unavailable(endpoint: string, error: unknown): WechatUnavailableError {
+  if (isAxiosError(error) && error.response) {
+    return new WechatUnavailableError(endpoint, `HTTP ${error.response.status}`);
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const timedOut = code === 'ETIMEDOUT' || (code === 'ECONNABORTED' && /timeout/i.test(message));
+  // A request still waiting for a connection (or a CONNECT through the proxy) never reached
+  // WeChat: its outcome is known. Once written, WeChat may have acted on it.
+  const request = isAxiosError(error) ? (error.request as ClientRequest | undefined) : undefined;
+  const sent = request?.writableFinished ?? true;
+  const cause = Object.assign(new Error(message), {
+    name: error instanceof Error ? error.name : 'Error',
+    ...(typeof code === 'string' ? { code } : {}),
+  });
+  return new WechatUnavailableError(
+    endpoint,
+    timedOut ? 'timed out' : `unreachable${typeof code === 'string' ? ` (${code})` : ''}`,
+    { cause, outcomeUnknown: timedOut && sent },
+  );
 }

@@ -39,6 +39,28 @@ export class WechatApiError extends WechatOpenError {
   }
 }
 
+/**
+ * 61004: WeChat refused the call because it came from an address that is not on the platform's
+ * IP whitelist. A configuration error (never retried): add the egress address WeChat saw (it is
+ * in `errmsg`; a fixed egress proxy's, when calls go through one) in WeChat's console.
+ */
+export class WechatIpNotWhitelistedError extends WechatApiError {
+  constructor(endpoint: string, errmsg: string) {
+    super(endpoint, 61004, errmsg);
+    this.message =
+      `${endpoint}: 61004 ${errmsg} - the caller's egress IP is not on the platform's IP ` +
+      "whitelist: add it in WeChat's Open Platform console (third-party platform > " +
+      'development settings > IP whitelist), or send WeChat traffic through a whitelisted proxy';
+  }
+}
+
+/** The typed error for a non-zero errcode. */
+export function wechatApiError(endpoint: string, errcode: number, errmsg: string): WechatApiError {
+  return errcode === 61004
+    ? new WechatIpNotWhitelistedError(endpoint, errmsg)
+    : new WechatApiError(endpoint, errcode, errmsg);
+}
+
 /** WeChat could not be reached, timed out, or answered with an HTTP error or a non-JSON body. */
 export class WechatUnavailableError extends WechatOpenError {
   /**

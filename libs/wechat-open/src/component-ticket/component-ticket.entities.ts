@@ -12,7 +12,12 @@ import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
 )
 @Check('component_verify_ticket_push_request_count', 'push_request_count >= 0')
 export class VerifyTicketEntity {
-  @PrimaryColumn({ name: 'component_appid', type: 'text' }) componentAppid!: string;
+  @PrimaryColumn({
+    name: 'component_appid',
+    type: 'text',
+    primaryKeyConstraintName: 'component_verify_ticket_pkey',
+  })
+  componentAppid!: string;
   @Column({ name: 'ticket_ciphertext', type: 'text', nullable: true }) ticketCiphertext!:
     string | null;
   /** SHA-256 (hex) of the ticket: a retry of the same push is told from a new ticket by it. */
@@ -72,7 +77,12 @@ export class VerifyTicketEntity {
 @Entity('component_token')
 @Check('component_token_check', '(token_ciphertext IS NULL) = (expires_at IS NULL)')
 export class ComponentTokenEntity {
-  @PrimaryColumn({ name: 'component_appid', type: 'text' }) componentAppid!: string;
+  @PrimaryColumn({
+    name: 'component_appid',
+    type: 'text',
+    primaryKeyConstraintName: 'component_token_pkey',
+  })
+  componentAppid!: string;
   @Column({ name: 'token_ciphertext', type: 'text', nullable: true }) tokenCiphertext!:
     string | null;
   @Column({

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { WechatOpenCoreModule } from '../core/wechat-open-core.module.js';
 import { ComponentTicketCron } from './component-ticket.cron.js';
 import { ComponentTicketRepository } from './component-ticket.repository.js';
 import { ComponentTokenService } from './component-token.service.js';
@@ -6,6 +7,7 @@ import { VerifyTicketService } from './verify-ticket.service.js';
 
 /** The root of the chain: verify tickets and the component access token. */
 @Module({
+  imports: [WechatOpenCoreModule],
   providers: [
     ComponentTicketRepository,
     VerifyTicketService,

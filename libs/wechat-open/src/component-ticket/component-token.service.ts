@@ -1,15 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WechatApiClient, WechatRequest, WechatResponse } from '../client/wechat-api.client.js';
 import {
   isTokenInvalid,
   WechatApiError,
   WechatUnavailableError,
 } from '../client/wechat-api.errors.js';
+import { CredentialLoader } from '../concurrency/credential-loader.js';
 import { Clock } from '../core/clock.js';
 import { ComponentRegistry } from '../core/component-registry.js';
 import { SecretBox } from '../core/secret-box.js';
-import { SingleFlight } from '../core/single-flight.js';
 import { isDue, isUsable, NOMINAL_LIFETIME_SEC } from '../core/token-timing.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
@@ -72,8 +71,13 @@ function lifetimeMs(row: StoredComponentToken): number {
 @Injectable()
 export class ComponentTokenService implements OnApplicationShutdown {
   private readonly logger = new Logger('ComponentTokenService');
-  private readonly memory = new Map<string, CachedToken>();
-  private readonly flights = new SingleFlight<CachedToken>();
+  /** Memory, else the row, else minted under the row's lease (single-flight across instances). */
+  private readonly tokens: CredentialLoader<
+    string,
+    StoredComponentToken,
+    StoredComponentToken,
+    CachedToken
+  >;
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly quickRetries = new Map<string, number>();
   private readonly retries = new Set<Promise<void>>();
@@ -87,7 +91,37 @@ export class ComponentTokenService implements OnApplicationShutdown {
     private readonly api: WechatApiClient,
     private readonly registry: ComponentRegistry,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
-  ) {}
+  ) {
+    this.tokens = new CredentialLoader({
+      id: (componentAppid: string) => componentAppid,
+      now: () => this.clock.nowMs(),
+      cacheTtlMs: () => MEMORY_TTL_MS,
+      servable: (cached) =>
+        isUsable(
+          this.clock.nowMs(),
+          cached.expiresAt,
+          cached.lifetimeMs,
+          this.options.minTokenRemainingSec,
+        ),
+      read: (componentAppid) => this.repo.findToken(componentAppid),
+      // A usable token is served however close to its refresh: refreshIfDue (the cron) mints ahead.
+      usable: (row) => this.usable(row),
+      // Only rows `usable` accepted are served: present ones.
+      serve: (_componentAppid, row) => this.entryOf(row as PresentToken),
+      tryLease: async (componentAppid) => {
+        const leased = await this.lease(componentAppid);
+        return leased && { lease: leased, row: leased };
+      },
+      release: (componentAppid) => this.repo.releaseLease(componentAppid, this.options.instanceId),
+      // A failed mint releases the lease and throws: the caller gets WeChat's typed error.
+      fetch: async (componentAppid) => ({
+        kind: 'fetched',
+        entry: await this.mintUnderLease(componentAppid),
+      }),
+      unavailable: (componentAppid) => new ComponentTokenUnavailableError(componentAppid),
+      waitMs: WAIT_FOR_OTHER_MS,
+    });
+  }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
@@ -137,7 +171,7 @@ export class ComponentTokenService implements OnApplicationShutdown {
 
   /** Forgets `version` here and in the database (if it is still the stored one). */
   async invalidate(componentAppid: string, version: number): Promise<void> {
-    if (this.memory.get(componentAppid)?.version === version) this.memory.delete(componentAppid);
+    this.tokens.forget(componentAppid, (cached) => cached.version === version);
     await this.repo.expireVersion(componentAppid, version, this.clock.now());
   }
 
@@ -172,34 +206,7 @@ export class ComponentTokenService implements OnApplicationShutdown {
 
   private async current(componentAppid: string): Promise<CachedToken> {
     this.registry.config(componentAppid);
-    const cached = this.memory.get(componentAppid);
-    const now = this.clock.nowMs();
-    if (
-      cached &&
-      isUsable(now, cached.expiresAt, cached.lifetimeMs, this.options.minTokenRemainingSec) &&
-      now - cached.checkedAt < MEMORY_TTL_MS
-    ) {
-      return cached;
-    }
-    return this.flights.run(componentAppid, () => this.load(componentAppid));
-  }
-
-  private async load(componentAppid: string): Promise<CachedToken> {
-    const deadline = this.clock.nowMs() + WAIT_FOR_OTHER_MS;
-    for (;;) {
-      const row = await this.repo.findToken(componentAppid);
-      if (row && this.usable(row)) return this.remember(componentAppid, row);
-      const leased = await this.lease(componentAppid);
-      if (leased) {
-        if (this.usable(leased)) {
-          await this.repo.releaseLease(componentAppid, this.options.instanceId);
-          return this.remember(componentAppid, leased);
-        }
-        return this.mintUnderLease(componentAppid);
-      }
-      if (this.clock.nowMs() > deadline) throw new ComponentTokenUnavailableError(componentAppid);
-      await sleep(100); // another instance is minting: wait for its token rather than mint twice
-    }
+    return this.tokens.get(componentAppid);
   }
 
   private lease(componentAppid: string) {
@@ -236,12 +243,9 @@ export class ComponentTokenService implements OnApplicationShutdown {
       this.logger.log(
         `minted component token v${version} for ${componentAppid}, expires ${expiresAt.toISOString()}`,
       );
-      return this.remember(componentAppid, {
-        tokenCiphertext: sealed,
-        version,
-        expiresAt,
-        refreshedAt: now,
-      });
+      const entry = this.entryOf({ tokenCiphertext: sealed, version, expiresAt, refreshedAt: now });
+      this.tokens.set(componentAppid, entry);
+      return entry;
     } catch (error) {
       if (error instanceof WechatUnavailableError && error.outcomeUnknown) {
         this.retrySoon(componentAppid);
@@ -359,16 +363,14 @@ export class ComponentTokenService implements OnApplicationShutdown {
     this.retryTimers.set(componentAppid, timer);
   }
 
-  private remember(componentAppid: string, row: PresentToken): CachedToken {
-    const entry: CachedToken = {
+  private entryOf(row: PresentToken): CachedToken {
+    return {
       token: this.box.open(row.tokenCiphertext),
       version: row.version,
       expiresAt: row.expiresAt.getTime(),
       lifetimeMs: lifetimeMs(row),
       checkedAt: this.clock.nowMs(),
     };
-    this.memory.set(componentAppid, entry);
-    return entry;
   }
 
   /** Present, and not so close to expiry that it could expire on the way to WeChat. */

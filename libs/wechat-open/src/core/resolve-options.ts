@@ -47,15 +47,21 @@ export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechat
       minRemainingSec: options.minTokenRemainingSec ?? 60,
     }),
   );
+  const api = {
+    baseUrl: DEFAULT_API_BASE_URL,
+    timeoutMs: 5000,
+    attempts: 3,
+    backoffMs: 200,
+    ...options.api,
+  };
   return {
     components: options.components,
     dataKeys: options.dataKeys,
-    api: {
-      baseUrl: DEFAULT_API_BASE_URL,
-      timeoutMs: 5000,
-      attempts: 3,
-      backoffMs: 200,
-      ...options.api,
+    api,
+    http: {
+      ...options.http,
+      proxy: options.http?.proxy ?? false,
+      timeoutMs: options.http?.timeoutMs ?? api.timeoutMs,
     },
     authPages: {
       mpBaseUrl: options.authPages?.mpBaseUrl ?? DEFAULT_MP_BASE_URL,

@@ -78,3 +78,8 @@ export class SecretBox {
     }
   }
 }
+
+/** Parses data keys written `kid:base64(32 bytes)[,kid:…]` (the first encrypts). */
+export function parseDataKeys(spec: string): DataKey[] {
+  return SecretBox.parseKeys(spec);
+}

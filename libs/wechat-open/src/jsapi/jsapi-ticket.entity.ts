@@ -1,4 +1,5 @@
-import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { AuthorizerEntity } from '../authorizer/authorizer.entities.js';
 
 /** Which ticket: `jsapi` for wx.config, `wx_card` (卡券 api_ticket) for card signatures. */
 export type JsApiTicketType = 'jsapi' | 'wx_card';
@@ -9,10 +10,31 @@ export type JsApiTicketType = 'jsapi' | 'wx_card';
 @Index('jsapi_ticket_keep_warm', ['expiresAt', 'lastUsedAt'], {
   where: 'ticket_ciphertext IS NOT NULL',
 })
+@ForeignKey(
+  () => AuthorizerEntity,
+  ['componentAppid', 'authorizerAppid'],
+  ['componentAppid', 'authorizerAppid'],
+  { name: 'jsapi_ticket_component_appid_authorizer_appid_fkey', onDelete: 'CASCADE' },
+)
 export class JsApiTicketEntity {
-  @PrimaryColumn({ name: 'component_appid', type: 'text' }) componentAppid!: string;
-  @PrimaryColumn({ name: 'authorizer_appid', type: 'text' }) authorizerAppid!: string;
-  @PrimaryColumn({ name: 'ticket_type', type: 'text' }) ticketType!: JsApiTicketType;
+  @PrimaryColumn({
+    name: 'component_appid',
+    type: 'text',
+    primaryKeyConstraintName: 'jsapi_ticket_pkey',
+  })
+  componentAppid!: string;
+  @PrimaryColumn({
+    name: 'authorizer_appid',
+    type: 'text',
+    primaryKeyConstraintName: 'jsapi_ticket_pkey',
+  })
+  authorizerAppid!: string;
+  @PrimaryColumn({
+    name: 'ticket_type',
+    type: 'text',
+    primaryKeyConstraintName: 'jsapi_ticket_pkey',
+  })
+  ticketType!: JsApiTicketType;
   /** SecretBox-sealed ticket. */
   @Column({ name: 'ticket_ciphertext', type: 'text', nullable: true }) ticketCiphertext!:
     string | null;

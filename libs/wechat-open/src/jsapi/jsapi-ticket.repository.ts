@@ -67,18 +67,6 @@ const toTicket = (r: Row): StoredJsApiTicket => ({
 export class JsApiTicketRepository {
   constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
-  /** Every component the account is registered with, and its status there. */
-  async findAccounts(
-    authorizerAppid: string,
-  ): Promise<{ componentAppid: string; status: AuthorizerStatus }[]> {
-    const rows = await this.db.query<{ component_appid: string; status: AuthorizerStatus }[]>(
-      `SELECT component_appid, status FROM authorizer WHERE authorizer_appid = $1`,
-      [authorizerAppid],
-    );
-    return rows.map((r) => ({ componentAppid: r.component_appid, status: r.status }));
-  }
-
-  /** The ticket and the account's status in one round trip, so a revocation is seen at once. */
   async find(key: TicketKey): Promise<TicketLookup> {
     const rows = await this.db.query<(Row & { account_status: AuthorizerStatus })[]>(
       `SELECT a.status AS account_status, t.component_appid, t.authorizer_appid, t.ticket_type, t.ticket_ciphertext,

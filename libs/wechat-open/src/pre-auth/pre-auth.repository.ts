@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource, IsNull } from 'typeorm';
 import { InjectWechatOpenDataSource } from '../core/data-source.js';
-import { DataSource } from 'typeorm';
-import { returnedRows } from '../core/sql.js';
 import { AuthType, LinkKind } from './authorization-link.js';
+import { PreAuthSessionEntity } from './pre-auth-session.entity.js';
 
 export interface PreAuthSession {
   id: string;
@@ -21,23 +21,21 @@ export interface PreAuthSession {
   outcome: string | null;
 }
 
-type Row = Record<string, unknown>;
-
-const toSession = (r: Row): PreAuthSession => ({
-  id: String(r.id),
-  componentAppid: String(r.component_appid),
-  tenantId: String(r.tenant_id),
-  linkKind: r.link_kind as LinkKind,
-  authType: Number(r.auth_type) as AuthType,
-  bizAppid: (r.biz_appid as string | null) ?? null,
-  categoryIdList: (r.category_id_list as number[] | null) ?? null,
-  returnUrl: String(r.return_url),
-  createdAt: r.created_at as Date,
-  expiresAt: r.expires_at as Date,
-  openedAt: (r.opened_at as Date | null) ?? null,
-  consumedAt: (r.consumed_at as Date | null) ?? null,
-  authorizerAppid: (r.authorizer_appid as string | null) ?? null,
-  outcome: (r.outcome as string | null) ?? null,
+const toSession = (r: PreAuthSessionEntity): PreAuthSession => ({
+  id: r.id,
+  componentAppid: r.componentAppid,
+  tenantId: r.tenantId,
+  linkKind: r.linkKind as LinkKind,
+  authType: Number(r.authType) as AuthType,
+  bizAppid: r.bizAppid ?? null,
+  categoryIdList: r.categoryIdList ?? null,
+  returnUrl: r.returnUrl,
+  createdAt: r.createdAt,
+  expiresAt: r.expiresAt,
+  openedAt: r.openedAt ?? null,
+  consumedAt: r.consumedAt ?? null,
+  authorizerAppid: r.authorizerAppid ?? null,
+  outcome: r.outcome ?? null,
 });
 
 /** pre_auth_session. */
@@ -45,46 +43,39 @@ const toSession = (r: Row): PreAuthSession => ({
 export class PreAuthRepository {
   constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
+  private get sessions() {
+    return this.db.getRepository(PreAuthSessionEntity);
+  }
+
   async create(
     s: Omit<PreAuthSession, 'openedAt' | 'consumedAt' | 'authorizerAppid' | 'outcome'>,
   ): Promise<void> {
-    await this.db.query(
-      `INSERT INTO pre_auth_session (id, component_appid, tenant_id, link_kind, auth_type, biz_appid, category_id_list,
-                                     return_url, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        s.id,
-        s.componentAppid,
-        s.tenantId,
-        s.linkKind,
-        s.authType,
-        s.bizAppid,
-        s.categoryIdList,
-        s.returnUrl,
-        s.createdAt,
-        s.expiresAt,
-      ],
-    );
+    await this.sessions.insert({
+      id: s.id,
+      componentAppid: s.componentAppid,
+      tenantId: s.tenantId,
+      linkKind: s.linkKind,
+      authType: s.authType,
+      bizAppid: s.bizAppid,
+      categoryIdList: s.categoryIdList,
+      returnUrl: s.returnUrl,
+      createdAt: s.createdAt,
+      expiresAt: s.expiresAt,
+    });
   }
 
   async find(id: string): Promise<PreAuthSession | null> {
-    const rows = await this.db.query<Row[]>(`SELECT * FROM pre_auth_session WHERE id = $1`, [id]);
-    return rows[0] ? toSession(rows[0]) : null;
+    const row = await this.sessions.findOneBy({ id });
+    return row ? toSession(row) : null;
   }
 
   async findByPreAuthCodeHash(hash: string): Promise<PreAuthSession | null> {
-    const rows = await this.db.query<Row[]>(
-      `SELECT * FROM pre_auth_session WHERE pre_auth_code_hash = $1`,
-      [hash],
-    );
-    return rows[0] ? toSession(rows[0]) : null;
+    const row = await this.sessions.findOneBy({ preAuthCodeHash: hash });
+    return row ? toSession(row) : null;
   }
 
   async markOpened(id: string, preAuthCodeHash: string, now: Date): Promise<void> {
-    await this.db.query(
-      `UPDATE pre_auth_session SET pre_auth_code_hash = $2, opened_at = $3 WHERE id = $1 AND consumed_at IS NULL`,
-      [id, preAuthCodeHash, now],
-    );
+    await this.sessions.update({ id, consumedAt: IsNull() }, { preAuthCodeHash, openedAt: now });
   }
 
   /** Consumes the session once; false when it was already consumed. */
@@ -94,11 +85,10 @@ export class PreAuthRepository {
     authorizerAppid: string | null,
     outcome: string,
   ): Promise<boolean> {
-    const rows = await this.db.query<unknown>(
-      `UPDATE pre_auth_session SET consumed_at = $2, authorizer_appid = $3, outcome = $4
-        WHERE id = $1 AND consumed_at IS NULL RETURNING id`,
-      [id, now, authorizerAppid, outcome],
+    const result = await this.sessions.update(
+      { id, consumedAt: IsNull() },
+      { consumedAt: now, authorizerAppid, outcome },
     );
-    return returnedRows(rows).length === 1;
+    return result.affected === 1;
   }
 }

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AuthorizationCodeError } from '../authorizer/authorizer.errors.js';
-import { AuthorizerService, RedeemResult, sha256 } from '../authorizer/authorizer.service.js';
+import { AuthorizerService, RedeemResult } from '../authorizer/authorizer.service.js';
+import { sha256 } from '../authorizer/code-hash.js';
 import { ComponentTokenService } from '../component-ticket/component-token.service.js';
 import { Clock } from '../core/clock.js';
 import { ComponentRegistry } from '../core/component-registry.js';
@@ -53,7 +54,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{32}$/;
  * redeems the code (unless the push already did) and sends the user back.
  */
 @Injectable()
-export class PreAuthService implements OnModuleInit {
+export class PreAuthService {
   private readonly logger = new Logger('PreAuthService');
 
   constructor(
@@ -64,15 +65,6 @@ export class PreAuthService implements OnModuleInit {
     private readonly clock: Clock,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
-
-  onModuleInit(): void {
-    this.authorizers.useTenantResolver(async (componentAppid, preAuthCode) => {
-      const session = await this.repo.findByPreAuthCodeHash(sha256(preAuthCode));
-      return session && session.componentAppid === componentAppid
-        ? { tenantId: session.tenantId, sessionId: session.id }
-        : null;
-    });
-  }
 
   /** Creates a single-use session for a tenant; the dashboard links to `entryUrl`. */
   async createSession(componentAppid: string, input: CreateSessionInput): Promise<CreatedSession> {

@@ -1,0 +1,22 @@
+import { InitialSchema1795000000000 } from './1795000000000-InitialSchema.js';
+import { AuthorizerRegistry1795000100000 } from './1795000100000-AuthorizerRegistry.js';
+import { JsApiTickets1795000200000 } from './1795000200000-JsApiTickets.js';
+import { EventOutcomes1795000300000 } from './1795000300000-EventOutcomes.js';
+import { TicketRequests1795000310000 } from './1795000310000-TicketRequests.js';
+import { RefreshBackoff1795000320000 } from './1795000320000-RefreshBackoff.js';
+import { DurableRedemption1795000330000 } from './1795000330000-DurableRedemption.js';
+
+/**
+ * The library's schema, every migration oldest first (raw SQL, each with a real down()). Give it
+ * to the host's DataSource: `migrations: wechatOpenMigrations` (plus the host's own, if any).
+ * A new file in this folder must be added here (`npm run migration:create` does it; a test checks).
+ */
+export const wechatOpenMigrations = [
+  InitialSchema1795000000000,
+  AuthorizerRegistry1795000100000,
+  JsApiTickets1795000200000,
+  EventOutcomes1795000300000,
+  TicketRequests1795000310000,
+  RefreshBackoff1795000320000,
+  DurableRedemption1795000330000,
+];
