@@ -6,7 +6,8 @@ import {
   WechatApiClient,
 } from '@app/wechat-open';
 // Internal (not in the package's exports): the bench seeds sealed rows with the platform's keys.
-import { SecretBox } from '../libs/wechat-open/src/core/secret-box.js';
+import { SECRET_BOX } from '../libs/wechat-open/src/core/internal-tokens.js';
+import type { SecretBox } from '../libs/wechat-open/src/core/secret-box.js';
 import { newAccount } from '../test/support/accounts.js';
 import { startStack, TestStack } from '../test/support/stack.js';
 import { inPool, line, mb, StatementCounter } from './bench-util.js';
@@ -248,7 +249,7 @@ async function seedAuthorizers(stack: TestStack, n: number): Promise<Seeded[]> {
     }
     if (list.length < 500) break;
   }
-  const box = stack.platform.get(SecretBox);
+  const box = stack.platform.app.get<SecretBox>(SECRET_BOX, { strict: false });
   const db = new Client(stack.db.url);
   await db.connect();
   try {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WechatOpenEventMap, WechatOpenEvents } from '@app/wechat-open';
 // Internal (not in the package's exports): reached by class in the app's container, as tests may.
-import { JobQueue } from '../../libs/wechat-open/src/jobs/job-queue.service.js';
+import { JOB_QUEUE } from '../../libs/wechat-open/src/core/internal-tokens.js';
+import type { JobQueue } from '../../libs/wechat-open/src/jobs/job-queue.service.js';
 import { postPush, signedPush } from '../support/push.js';
 import { eventually, startStack, TestStack } from '../support/stack.js';
 
@@ -53,8 +54,8 @@ describe('jobs that fail for good', () => {
     expect(failed[0].reason).not.toContain('never-issued');
 
     // A job of a kind nothing handles (left by an older version, say) is counted as `unknown`.
-    await stack.platform
-      .get(JobQueue)
+    await stack.platform.app
+      .get<JobQueue>(JOB_QUEUE, { strict: false })
       .enqueue('retired.kind', stack.component.appid, 'one', { any: 'thing' });
     await eventually(async () => failed.length === 2);
     expect(failed[1].kind).toBe('retired.kind');

@@ -99,6 +99,18 @@ describe('the public contract of the library inside a host', () => {
     },
   );
 
+  it('keeps the secret box, event bus and job queue out of reach of a host lookup, even non-strict', async () => {
+    const host = await fx.start({ options: { schedulers: false } });
+    try {
+      for (const internal of [SecretBox, WechatEventBus, JobQueue]) {
+        expect(() => host.get(internal, { strict: false }), internal.name).toThrow();
+      }
+      expect(host.get(JsApiService, { strict: false })).toBeInstanceOf(JsApiService);
+    } finally {
+      await host.close();
+    }
+  });
+
   it('does not export the internals from the package root', () => {
     const exported = Object.keys(library);
     for (const name of [

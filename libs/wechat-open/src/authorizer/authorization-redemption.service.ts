@@ -23,6 +23,7 @@ import {
 import { sha256 } from './code-hash.js';
 import { decideTenant } from './tenant-policy.js';
 import { TENANT_RESOLVER } from './tenant-resolver.js';
+import { SECRET_BOX } from '../core/internal-tokens.js';
 
 export interface RedeemContext {
   cause: ChangeCause;
@@ -79,7 +80,7 @@ export class AuthorizationRedemptionService {
     private readonly registry: AuthorizerRegistryService,
     private readonly profiles: AuthorizerProfileService,
     private readonly componentTokens: ComponentTokenService,
-    private readonly box: SecretBox,
+    @Inject(SECRET_BOX) private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly events: AuthorizerEvents,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,

@@ -7,6 +7,7 @@ import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import { AuthorizerRepository } from './authorizer.repository.js';
 import { AuthorizerProfile } from './authorizer.types.js';
 import { profileRetryDelayMs } from './refresh-plan.js';
+import { JOB_QUEUE } from '../core/internal-tokens.js';
 
 /** Profile fetches in flight at once in a scheduled run. */
 const PROFILE_CONCURRENCY = 4;
@@ -23,7 +24,7 @@ export class AuthorizerProfileService implements OnModuleInit {
   constructor(
     private readonly repo: AuthorizerRepository,
     private readonly componentTokens: ComponentTokenService,
-    private readonly jobs: JobQueue,
+    @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
     private readonly clock: Clock,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import {
   APPLIED,
   ComponentEvent,
@@ -14,6 +14,7 @@ import { AuthorizerRegistryService } from './authorizer-registry.service.js';
 import { AuthorizationCodeError } from './authorizer.errors.js';
 import { ChangeCause } from './authorizer.types.js';
 import { sha256 } from './code-hash.js';
+import { EVENT_BUS, JOB_QUEUE } from '../core/internal-tokens.js';
 
 const REDEEM_JOB = 'authorizer.redeem';
 
@@ -41,8 +42,8 @@ interface AuthorizedPush {
 @Injectable()
 export class AuthorizerPushHandlers implements OnModuleInit {
   constructor(
-    private readonly bus: WechatEventBus,
-    private readonly jobs: JobQueue,
+    @Inject(EVENT_BUS) private readonly bus: WechatEventBus,
+    @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
     private readonly registry: AuthorizerRegistryService,
     private readonly redemption: AuthorizationRedemptionService,
   ) {}

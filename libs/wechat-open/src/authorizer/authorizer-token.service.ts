@@ -34,6 +34,7 @@ import { AuthorizerEvents } from './authorizer.events.js';
 import { AuthorizerLocator } from './authorizer.locator.js';
 import { AuthorizerService } from './authorizer.service.js';
 import { planNextRefresh, retryDelayMs, unknownOutcomeRetryMs } from './refresh-plan.js';
+import { SECRET_BOX } from '../core/internal-tokens.js';
 
 interface CachedToken {
   token: string;
@@ -96,7 +97,7 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
     private readonly accounts: AuthorizerService,
     private readonly componentTokens: ComponentTokenService,
     private readonly api: WechatApiClient,
-    private readonly box: SecretBox,
+    @Inject(SECRET_BOX) private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly events: AuthorizerEvents,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,

@@ -6,6 +6,7 @@ import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import { AuthorizerTokenRepository } from './authorizer-token.repository.js';
 import { AuthorizerTokenHealth } from './authorizer.types.js';
 import { planNextRefresh } from './refresh-plan.js';
+import { SECRET_BOX } from '../core/internal-tokens.js';
 
 /** The tokens WeChat handed over with an authorization (api_query_auth, or a recovery). */
 export interface RedeemedTokens {
@@ -29,7 +30,7 @@ export interface RedeemedTokens {
 export class AuthorizerTokenStore {
   constructor(
     private readonly tokens: AuthorizerTokenRepository,
-    private readonly box: SecretBox,
+    @Inject(SECRET_BOX) private readonly box: SecretBox,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
 

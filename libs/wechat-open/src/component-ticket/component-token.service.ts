@@ -23,6 +23,7 @@ import {
 } from './component-ticket.errors.js';
 import { ComponentTicketRepository, StoredComponentToken } from './component-ticket.repository.js';
 import { VerifyTicketService } from './verify-ticket.service.js';
+import { SECRET_BOX } from '../core/internal-tokens.js';
 
 /** How long the in-process copy is trusted before the database is asked whether it changed. */
 const MEMORY_TTL_MS = 10_000;
@@ -86,7 +87,7 @@ export class ComponentTokenService implements OnApplicationShutdown {
   constructor(
     private readonly repo: ComponentTicketRepository,
     private readonly tickets: VerifyTicketService,
-    private readonly box: SecretBox,
+    @Inject(SECRET_BOX) private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly api: WechatApiClient,
     private readonly registry: ComponentRegistry,

@@ -14,6 +14,7 @@ import {
   TICKET_ASK_FIRST_INTERVAL_SEC,
 } from './component-ticket.constants.js';
 import { ComponentTicketRepository } from './component-ticket.repository.js';
+import { EVENT_BUS, SECRET_BOX } from '../core/internal-tokens.js';
 
 /** Tells a retry of the stored push from another ticket without decrypting the stored one. */
 function ticketDigest(ticket: string): string {
@@ -53,9 +54,9 @@ export class VerifyTicketService implements OnModuleInit {
 
   constructor(
     private readonly repo: ComponentTicketRepository,
-    private readonly box: SecretBox,
+    @Inject(SECRET_BOX) private readonly box: SecretBox,
     private readonly clock: Clock,
-    private readonly bus: WechatEventBus,
+    @Inject(EVENT_BUS) private readonly bus: WechatEventBus,
     private readonly api: WechatApiClient,
     private readonly registry: ComponentRegistry,
     private readonly events: WechatOpenEvents,

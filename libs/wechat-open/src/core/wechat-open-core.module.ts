@@ -13,6 +13,7 @@ import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import { Clock } from './clock.js';
 import { ComponentRegistry } from './component-registry.js';
+import { EVENT_BUS, JOB_QUEUE, SECRET_BOX } from './internal-tokens.js';
 import { SecretBox } from './secret-box.js';
 import { WechatOpenEvents } from './wechat-open.events.js';
 
@@ -66,15 +67,15 @@ export class WechatOpenBaseModule {}
 
 const internal: Provider[] = [
   {
-    provide: SecretBox,
+    provide: SECRET_BOX,
     useFactory: (o: ResolvedWechatOpenOptions) => new SecretBox(o.dataKeys),
     inject: [WECHAT_OPEN_OPTIONS],
   },
-  WechatEventBus,
+  { provide: EVENT_BUS, useClass: WechatEventBus },
   EventLogRepository,
   PushOpener,
   JobRepository,
-  JobQueue,
+  { provide: JOB_QUEUE, useClass: JobQueue },
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Clock } from '../core/clock.js';
 import { WechatPushError } from '../errors/crypto.errors.js';
@@ -8,6 +8,7 @@ import { EventLogRepository } from './event-log.repository.js';
 import { KNOWN_INFO_TYPES } from './info-types.js';
 import { PushOpener } from './push-opener.js';
 import { redactFields } from './redact.js';
+import { EVENT_BUS } from '../core/internal-tokens.js';
 
 export interface ReceivedEvent {
   infoType: string;
@@ -31,7 +32,7 @@ export class ComponentEventService {
 
   constructor(
     private readonly opener: PushOpener,
-    private readonly bus: WechatEventBus,
+    @Inject(EVENT_BUS) private readonly bus: WechatEventBus,
     private readonly log: EventLogRepository,
     private readonly clock: Clock,
   ) {}

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { JobQueue } from './job-queue.service.js';
+import { JOB_QUEUE } from '../core/internal-tokens.js';
 
 /**
  * What a host may know of the library's durable job queue, for health checks and metrics. The
@@ -7,7 +8,7 @@ import { JobQueue } from './job-queue.service.js';
  */
 @Injectable()
 export class JobMonitor {
-  constructor(private readonly queue: JobQueue) {}
+  constructor(@Inject(JOB_QUEUE) private readonly queue: JobQueue) {}
 
   /** How many jobs have failed for good, in every instance (their rows keep the last error). */
   countFailed(): Promise<number> {

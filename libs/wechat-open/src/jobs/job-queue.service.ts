@@ -15,6 +15,7 @@ import { WechatOpenError } from '../errors/wechat-open.error.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import { JobRepository, JobRow } from './job.repository.js';
+import { SECRET_BOX } from '../core/internal-tokens.js';
 
 export interface JobContext {
   componentAppid: string;
@@ -51,7 +52,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     private readonly jobs: JobRepository,
-    private readonly box: SecretBox,
+    @Inject(SECRET_BOX) private readonly box: SecretBox,
     private readonly clock: Clock,
     // The host's (ScheduleModule.forRoot()); the core module says clearly when it is missing.
     @Optional()

@@ -25,6 +25,7 @@ import { JsApiTicketType } from './jsapi-ticket.entity.js';
 import { JsApiTicketRepository, StoredJsApiTicket, TicketKey } from './jsapi-ticket.repository.js';
 import { JsApiTicketUnavailableError } from './jsapi.errors.js';
 import { ticketRetryDelayMs } from './jsapi.policy.js';
+import { SECRET_BOX } from '../core/internal-tokens.js';
 
 interface CachedTicket {
   ticket: string;
@@ -91,7 +92,7 @@ export class JsApiTicketService implements OnModuleInit {
     private readonly locator: AuthorizerLocator,
     private readonly events: AuthorizerEvents,
     private readonly api: WechatApiClient,
-    private readonly box: SecretBox,
+    @Inject(SECRET_BOX) private readonly box: SecretBox,
     private readonly clock: Clock,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {

@@ -1,0 +1,8 @@
+/**
+ * Injection tokens of the library's internals. Registered under private symbols rather than their
+ * classes, so that not even `app.get(SecretBox, { strict: false })` reaches them from a host: the
+ * package does not export these symbols.
+ */
+export const SECRET_BOX = Symbol('WECHAT_OPEN_SECRET_BOX');
+export const EVENT_BUS = Symbol('WECHAT_OPEN_EVENT_BUS');
+export const JOB_QUEUE = Symbol('WECHAT_OPEN_JOB_QUEUE');
