@@ -46,10 +46,6 @@ export class WechatEventBus {
     this.handlers.set(key, handler);
   }
 
-  handles(infoType: string): boolean {
-    return this.handlers.has(infoType.toLowerCase());
-  }
-
   /** Parses the push with its handler (throws for unusable content); nothing is applied yet. */
   parse(event: ComponentEvent): ParsedEvent {
     const handler = this.handlers.get(event.infoType);
