@@ -114,7 +114,7 @@ describe('event URL (授权事件接收URL)', () => {
 
     const post = (p: { query: string; body: string }, appid = stack.component.appid) =>
       postPush(stack.platform.url, appid, p);
-    const errorOf = (r: { body: string }) => (JSON.parse(r.body) as { error: string }).error;
+    const errorOf = (r: { body: string }) => (JSON.parse(r.body) as { code: string }).code;
 
     it('a wrong msg_signature', async () => {
       const p = good();

@@ -7,7 +7,7 @@ import { eventually, startStack, TestStack } from '../support/stack.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
-const codeOf = (r: { body: string }) => (JSON.parse(r.body) as { error: string }).error;
+const codeOf = (r: { body: string }) => (JSON.parse(r.body) as { code: string }).code;
 
 describe('the event URL under hostile input', () => {
   let stack: TestStack;

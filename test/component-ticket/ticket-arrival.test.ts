@@ -70,6 +70,7 @@ describe('when a verify ticket arrives', () => {
       componentCron: '*/1 * * * * *',
       maxXmlBytes: 64 * 1024,
       schedulers: true,
+      rateLimits: { adminPerMin: 600, tokenApiPerMin: 60_000 },
       preAuthSessionTtlSec: 1800,
       returnUrlAllowList: {},
       authorizer: { refreshCron: '*/1 * * * * *' },

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WECHAT_OPEN_ENTITIES } from '@app/wechat-open';
+import { PLATFORM_ENTITIES } from '../../apps/platform/src/entities.js';
 import { createTestDatabase, realServerUrl, TestDatabase } from '../support/database.js';
 
 /**
@@ -91,6 +92,7 @@ const ORDERING_NOT_EXPRESSIBLE = [
 /** Triggers (BEFORE UPDATE OR DELETE: forbid_change()) that TypeORM cannot declare. */
 const APPEND_ONLY_TRIGGERS = [
   'authorizer_history | authorizer_history_append_only',
+  'secret_access_log | secret_access_log_append_only',
   'wechat_event_log | wechat_event_log_append_only',
 ];
 
@@ -98,7 +100,7 @@ function dataSource(url: string, poolSize: number): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities: WECHAT_OPEN_ENTITIES,
+    entities: [...WECHAT_OPEN_ENTITIES, ...PLATFORM_ENTITIES],
     synchronize: false,
     migrationsRun: false,
     poolSize,

@@ -108,6 +108,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       componentCron: '*/1 * * * * *',
       maxXmlBytes: 64 * 1024,
       schedulers: true,
+      rateLimits: { adminPerMin: 600, tokenApiPerMin: 60_000 },
       preAuthSessionTtlSec: 1800,
       returnUrlAllowList: { '*': ['https://dashboard.example.com/return/'] },
       authorizer: { refreshCron: '*/1 * * * * *' },

@@ -1,14 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { WechatOpenModule, wechatProxyFromUrl } from '@app/wechat-open';
+import { AccessModule } from './access/access.module.js';
+import { ApiKeysController } from './access/api-keys.controller.js';
+import { TenantsController } from './access/tenants.controller.js';
+import { apiValidationPipe } from './common/validation.pipe.js';
 import { WechatErrorFilter } from './common/wechat-error.filter.js';
+import { PlatformConfigModule } from './config/platform-config.module.js';
 import { PlatformConfig } from './config/platform-config.js';
-import { PLATFORM_CONFIG } from './config/platform-config.token.js';
 import { DevController } from './dev/dev.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -41,6 +45,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        PlatformConfigModule.forRoot(config),
         LoggerModule.forRoot(httpLoggingParams(config.logLevel, runtime.logStream)),
         ScheduleModule.forRoot(),
         TypeOrmModule.forRoot({
@@ -82,18 +87,21 @@ export class AppModule {
           jsapi: config.jsapi,
         }),
         TerminusModule,
+        AccessModule,
       ],
       controllers: [
         WechatEventsController,
         AuthorizationController,
         HealthController,
         MetricsController,
+        TenantsController,
+        ApiKeysController,
         // The sandbox stands in for WeChat: add the pages that walk the flow in a browser.
         ...(config.wechat ? [] : [DevController]),
       ],
       providers: [
-        { provide: PLATFORM_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: WechatErrorFilter },
+        { provide: APP_PIPE, useValue: apiValidationPipe() },
         MetricsService,
       ],
     };

@@ -10,7 +10,12 @@ import {
   WechatOpenError,
 } from '@app/wechat-open';
 import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { ApiKeyEntity, TenantEntity } from './access/access.entities.js';
+import { AccessRepository } from './access/access.repository.js';
+import { ApiKeysService } from './access/api-keys.service.js';
 import { AppModule } from './app.module.js';
+import { PLATFORM_ENTITIES } from './entities.js';
 import { validateEnvironment } from './config/environment.js';
 import { toPlatformConfig } from './config/platform-config.js';
 import { EmbeddedPostgres } from './database/embedded-postgres.js';
@@ -28,6 +33,21 @@ async function withDatabase<T>(fn: (url: string, shared: boolean) => Promise<T>)
     return await fn(await embedded.start(), false);
   } finally {
     await embedded.stop();
+  }
+}
+
+/** The API key service on a plain DataSource (no Nest container needed to make a key). */
+async function withAccess<T>(url: string, fn: (keys: ApiKeysService) => Promise<T>): Promise<T> {
+  const ds = new DataSource({ type: 'postgres', url, poolSize: 1, entities: PLATFORM_ENTITIES });
+  await ds.initialize();
+  try {
+    const repo = new AccessRepository(
+      ds.getRepository(TenantEntity),
+      ds.getRepository(ApiKeyEntity),
+    );
+    return await fn(new ApiKeysService(repo));
+  } finally {
+    await ds.destroy();
   }
 }
 
@@ -147,6 +167,25 @@ export function buildCli({ out, err, stdin }: CliIo): Command {
         );
       }),
     );
+  program
+    .command('create-operator-key')
+    .description(
+      'Create an operator API key (every tenant, every admin endpoint) and print it once: the ' +
+        'first key of a new installation comes from here, never from a default. Applies pending ' +
+        'migrations first (DATABASE_URL, else the embedded database).',
+    )
+    .requiredOption('--name <name>', 'what the key is for, e.g. "ops laptop"')
+    .action((o: { name: string }) =>
+      withDatabase(async (url, shared) => {
+        await runMigrations(url, { lock: shared });
+        const { key, view } = await withAccess(url, (keys) =>
+          keys.create({ kind: 'operator', name: o.name, createdBy: 'cli' }),
+        );
+        err(`created operator key ${view.prefix} (${view.id}); it is shown once, store it now:\n`);
+        out(`${key}\n`);
+      }),
+    );
+
   program
     .command('sync-authorizers')
     .description(

@@ -8,6 +8,7 @@ import { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migration-runner.js';
 import { requestId } from './logging/http-logging.js';
 import { startDevSandbox } from './dev-sandbox.js';
+import { serveOpenApi } from './openapi.js';
 
 export interface RunningPlatform {
   app: NestFastifyApplication;
@@ -45,6 +46,7 @@ export async function createPlatformApp(
   );
   app.useLogger(app.get(PinoLogger));
   app.enableShutdownHooks();
+  serveOpenApi(app);
   return app;
 }
 

@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { ThrottlerException } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, WechatApiError, WechatOpenError } from '@app/wechat-open';
+import { ApiError } from './api-error.js';
 
 const STATUS: Record<string, number> = {
   UNKNOWN_COMPONENT: 404,
@@ -24,6 +26,20 @@ const STATUS: Record<string, number> = {
   INVALID_LINK_OPTIONS: 400,
 };
 
+/** Codes of Nest's and Fastify's own HTTP errors, by status. */
+const HTTP_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
 /** Codes that mean "what was pushed to us is unusable" (the sender's problem, counted, not alarming). */
 const PUSH_INPUT = /^(CRYPTO_|XML_|PUSH_|UNKNOWN_COMPONENT$)/;
 
@@ -40,24 +56,48 @@ export function statusOf(error: WechatOpenError): number {
 }
 
 /**
- * The one place where library errors become HTTP answers: `{ error: code, message }`, logged
- * with the code and non-secret metadata only.
+ * The one place where errors become HTTP answers, all of one shape:
+ * `{ statusCode, code, message, requestId }` (the request id is also in `x-request-id`).
+ * Library errors are logged with their code and non-secret metadata only.
  */
 @Catch()
 export class WechatErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const requestId = String(http.getRequest<FastifyRequest | undefined>()?.id ?? '');
     // Routes may have set text/plain (the event URL answers `success`); errors are always JSON.
-    const send = (status: number, body: unknown) =>
+    const send = (statusCode: number, code: string, message: string) =>
       void reply
-        .status(status)
+        .status(statusCode)
         .header('content-type', 'application/json; charset=utf-8')
-        .send(JSON.stringify(body));
+        .send(JSON.stringify({ statusCode, code, message, requestId }));
+    if (exception instanceof ApiError) {
+      send(exception.statusCode, exception.code, exception.message);
+      return;
+    }
+    if (exception instanceof ThrottlerException) {
+      send(429, 'RATE_LIMITED', 'too many requests for this API key; retry later');
+      return;
+    }
     if (exception instanceof HttpException) {
-      const body = exception.getResponse();
-      send(exception.getStatus(), typeof body === 'string' ? { message: body } : body);
+      const status = exception.getStatus();
+      const body = exception.getResponse() as string | { message?: unknown; code?: unknown };
+      const message =
+        typeof body === 'string'
+          ? body
+          : Array.isArray(body.message)
+            ? body.message.join('; ')
+            : typeof body.message === 'string'
+              ? body.message
+              : exception.message;
+      const code =
+        typeof body === 'object' && typeof body.code === 'string'
+          ? body.code
+          : (HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'));
+      send(status, code, message);
       return;
     }
     if (exception instanceof WechatOpenError) {
@@ -70,29 +110,32 @@ export class WechatErrorFilter implements ExceptionFilter {
             ? this.logger.debug.bind(this.logger)
             : this.logger.warn.bind(this.logger);
       log(`${exception.code}: ${exception.message} ${JSON.stringify(exception.meta)}`);
-      send(status, { error: exception.code, message: exception.message });
+      send(status, exception.code, exception.message);
       return;
     }
     if (isDatabaseUnavailable(exception)) {
       // Ours, and passing: WeChat retries a push that was not answered `success`.
       this.logger.error(`database unavailable: ${(exception as Error).message}`);
-      send(503, { error: 'DATABASE_UNAVAILABLE', message: 'the database is unavailable; retry' });
+      send(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; retry');
       return;
     }
     const clientStatus = clientErrorStatus(exception);
     if (clientStatus !== null) {
       // Refused by the HTTP layer before any route ran (body too large, bad content type...).
       const code = (exception as { code?: unknown }).code;
-      send(clientStatus, {
-        error: typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'BAD_REQUEST',
-        message: 'the request was refused',
-      });
+      send(
+        clientStatus,
+        typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code)
+          ? code
+          : (HTTP_CODES[clientStatus] ?? 'BAD_REQUEST'),
+        'the request was refused',
+      );
       return;
     }
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );
-    send(500, { error: 'INTERNAL', message: 'internal error' });
+    send(500, 'INTERNAL', 'internal error');
   }
 }
 

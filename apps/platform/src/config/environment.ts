@@ -93,6 +93,10 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1) AUTHORIZER_LEASE_SEC: number = 30;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) AUTHORIZER_PROFILE_BATCH_SIZE: number = 50;
   @IsString() AUTHORIZER_PROFILE_CRON: string = '0 */15 * * * *';
+  /** Requests per minute per API key on the admin API (/v1, dashboards and operators). */
+  @Transform(toInt) @IsInt() @Min(1) ADMIN_RATE_LIMIT_PER_MIN: number = 600;
+  /** Requests per minute per service key on the token API (/v1/token). */
+  @Transform(toInt) @IsInt() @Min(1) TOKEN_API_RATE_LIMIT_PER_MIN: number = 60_000;
 }
 
 /** Parses and validates the environment; throws one error listing every offending key. */

@@ -39,6 +39,8 @@ export interface PlatformConfig {
   authorizer: AuthorizerOptions;
   /** JS-SDK ticket options; unset = the library's defaults. */
   jsapi?: JsApiOptions;
+  /** Requests per minute per API key: admin API, token API. */
+  rateLimits: { adminPerMin: number; tokenApiPerMin: number };
   /** Tests shorten the safety margin to run with tokens that live seconds. */
   minTokenRemainingSec?: number;
   instanceId?: string;
@@ -109,6 +111,10 @@ export function toPlatformConfig(
     schedulers: true,
     preAuthSessionTtlSec: env.PRE_AUTH_SESSION_TTL_SEC,
     returnUrlAllowList: parseAllowList(env.TENANT_RETURN_URLS, sandboxed, env.PORT),
+    rateLimits: {
+      adminPerMin: env.ADMIN_RATE_LIMIT_PER_MIN,
+      tokenApiPerMin: env.TOKEN_API_RATE_LIMIT_PER_MIN,
+    },
     authorizer: {
       refreshMarginSec: env.AUTHORIZER_REFRESH_MARGIN_SEC,
       refreshConcurrency: env.AUTHORIZER_REFRESH_CONCURRENCY,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { WECHAT_OPEN_ENTITIES } from '@app/wechat-open';
+import { PLATFORM_ENTITIES } from '../entities.js';
 // The library's migrations (wechatOpenMigrations), then the platform's own (migrations/).
 import { MIGRATIONS } from '../../../../migrations/index.js';
 
@@ -14,7 +15,7 @@ if (!url) throw new Error('DATABASE_URL must point at a PostgreSQL for the TypeO
 export default new DataSource({
   type: 'postgres',
   url,
-  entities: WECHAT_OPEN_ENTITIES,
+  entities: [...WECHAT_OPEN_ENTITIES, ...PLATFORM_ENTITIES],
   migrations: MIGRATIONS,
   migrationsTableName: 'typeorm_migrations',
 });

@@ -1,0 +1,42 @@
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import type { ApiKeyKind } from './access.entities.js';
+import { ACCESS_KINDS, AccessGuard } from './access.guard.js';
+import { KeyThrottlerGuard } from './key-throttler.guard.js';
+import type { Principal } from './principal.js';
+import { ErrorBody } from '../common/error-body.dto.js';
+
+/**
+ * The route needs an API key of one of these kinds (`Authorization: Bearer <key>`), and is
+ * rate-limited per key. Documents the security scheme and the 401 / 403 / 429 answers.
+ */
+export function ApiAccess(...kinds: ApiKeyKind[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(ACCESS_KINDS, kinds),
+    UseGuards(AccessGuard, KeyThrottlerGuard),
+    ApiBearerAuth('apiKey'),
+    ApiResponse({ status: 401, description: 'AUTH_MISSING / AUTH_INVALID', type: ErrorBody }),
+    ApiResponse({
+      status: 403,
+      description: `KEY_KIND_REFUSED: needs a ${kinds.join(' or ')} key`,
+      type: ErrorBody,
+    }),
+    ApiResponse({
+      status: 429,
+      description: 'RATE_LIMITED: too many requests for this key',
+      type: ErrorBody,
+    }),
+  );
+}
+
+/** The authenticated caller (set by AccessGuard). */
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Principal =>
+    ctx.switchToHttp().getRequest<{ principal: Principal }>().principal,
+);

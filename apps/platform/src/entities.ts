@@ -1,0 +1,4 @@
+import { ApiKeyEntity, SecretAccessLogEntity, TenantEntity } from './access/access.entities.js';
+
+/** The platform's own entities (the app's tables); the library's are WECHAT_OPEN_ENTITIES. */
+export const PLATFORM_ENTITIES = [TenantEntity, ApiKeyEntity, SecretAccessLogEntity];
