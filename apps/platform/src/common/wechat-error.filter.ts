@@ -69,11 +69,16 @@ export class WechatErrorFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const requestId = String(http.getRequest<FastifyRequest | undefined>()?.id ?? '');
     // Routes may have set text/plain (the event URL answers `success`); errors are always JSON.
-    const send = (statusCode: number, code: string, message: string) =>
+    const send = (
+      statusCode: number,
+      code: string,
+      message: string,
+      extra: Record<string, unknown> = {},
+    ) =>
       void reply
         .status(statusCode)
         .header('content-type', 'application/json; charset=utf-8')
-        .send(JSON.stringify({ statusCode, code, message, requestId }));
+        .send(JSON.stringify({ ...extra, statusCode, code, message, requestId }));
     if (exception instanceof ApiError) {
       send(exception.statusCode, exception.code, exception.message);
       return;
@@ -97,7 +102,7 @@ export class WechatErrorFilter implements ExceptionFilter {
         typeof body === 'object' && typeof body.code === 'string'
           ? body.code
           : (HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'));
-      send(status, code, message);
+      send(status, code, message, extraFields(body));
       return;
     }
     if (exception instanceof WechatOpenError) {
@@ -137,6 +142,22 @@ export class WechatErrorFilter implements ExceptionFilter {
     );
     send(500, 'INTERNAL', 'internal error');
   }
+}
+
+/**
+ * Fields an HttpException's body carries beyond Nest's own (`statusCode`, `message`, a string
+ * `error`, our `code`): the readiness report of terminus (`status`, `info`, `error`, `details`)
+ * stays in the 503 it answers.
+ */
+function extraFields(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'statusCode' || key === 'message' || key === 'code') continue;
+    if (key === 'error' && typeof value === 'string') continue;
+    extra[key] = value;
+  }
+  return extra;
 }
 
 /** The 4xx status a framework error carries (Fastify's FST_ERR_* have one), else null. */
