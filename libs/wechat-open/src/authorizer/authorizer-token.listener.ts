@@ -10,10 +10,9 @@ import { Client, ClientConfig } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
+import { TOKEN_CHANNEL } from './authorizer-token.repository.js';
 import { AuthorizerTokenService } from './authorizer-token.service.js';
 import { AuthorizerEvents } from './authorizer.events.js';
-
-export const TOKEN_CHANNEL = 'wechat_open_authorizer_token';
 
 /** Reconnect after 1 s, doubling up to 30 s, while the LISTEN connection is down. */
 const FIRST_RETRY_MS = 1_000;
@@ -58,6 +57,7 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
     this.client = undefined;
     this.tokens.notificationsDown();
     if (client) {
+      // Raw SQL: LISTEN/UNLISTEN have no TypeORM form (and this connection is not TypeORM's).
       await client.query(`UNLISTEN ${TOKEN_CHANNEL}`).catch(() => undefined);
       await client.end().catch(() => undefined);
     }
@@ -77,6 +77,7 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
     client.on('end', () => this.lost(client, 'connection closed'));
     try {
       await client.connect();
+      // Raw SQL: LISTEN has no TypeORM form; it holds on this dedicated connection.
       await client.query(`LISTEN ${TOKEN_CHANNEL}`);
     } catch (error) {
       await client.end().catch(() => undefined);

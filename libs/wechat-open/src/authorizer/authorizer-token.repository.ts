@@ -1,10 +1,29 @@
 import { Injectable } from '@nestjs/common';
 import { InjectWechatOpenDataSource } from '../core/data-source.js';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, IsNull, LessThan, Not, Or } from 'typeorm';
 import { returnedRows } from '../core/sql.js';
+import {
+  AuthorizerEntity,
+  AuthorizerRefreshLogEntity,
+  AuthorizerTokenEntity,
+} from './authorizer.entities.js';
 import { AuthorizerStatus, AuthorizerTokenHealth } from './authorizer.types.js';
 
 type Row = Record<string, unknown>;
+
+/** The channel every token change is announced on (NOTIFY); the listener LISTENs on it. */
+export const TOKEN_CHANNEL = 'wechat_open_authorizer_token';
+
+/** What a claim returns of the claimed row (RETURNING). */
+const CLAIMED_COLUMNS = [
+  'componentAppid',
+  'authorizerAppid',
+  'refreshTokenCiphertext',
+  'version',
+  'failureCount',
+  'expiresAt',
+  'refreshedAt',
+];
 
 /** A token row with its account status, as read on the hot path. */
 export interface StoredAuthorizerToken {
@@ -89,36 +108,45 @@ const toClaimed = (r: Row): ClaimedToken => ({
 export class AuthorizerTokenRepository {
   constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
+  private tokens(m?: EntityManager) {
+    return (m ?? this.db).getRepository(AuthorizerTokenEntity);
+  }
+
   /** `m`: read inside the caller's transaction (a second connection may not exist: embedded). */
   async find(
     componentAppid: string,
     authorizerAppid: string,
     m?: EntityManager,
   ): Promise<StoredAuthorizerToken | null> {
-    const rows = await (m ?? this.db).query<Row[]>(
-      `SELECT t.component_appid, t.authorizer_appid, a.status, t.access_token_ciphertext,
-              t.refresh_token_ciphertext, t.expires_at, t.refreshed_at, t.next_refresh_at,
-              t.failure_count, t.last_errcode, t.version, t.lease_owner, t.lease_until
-         FROM authorizer a JOIN authorizer_token t USING (component_appid, authorizer_appid)
-        WHERE a.component_appid = $1 AND a.authorizer_appid = $2`,
-      [componentAppid, authorizerAppid],
-    );
-    const r = rows[0];
-    if (!r) return null;
+    const { entities, raw } = await this.tokens(m)
+      .createQueryBuilder('t')
+      .innerJoin(
+        AuthorizerEntity,
+        'a',
+        'a.componentAppid = t.componentAppid AND a.authorizerAppid = t.authorizerAppid',
+      )
+      .addSelect('a.status', 'account_status')
+      .where('t.componentAppid = :componentAppid AND t.authorizerAppid = :authorizerAppid', {
+        componentAppid,
+        authorizerAppid,
+      })
+      .getRawAndEntities<{ account_status: AuthorizerStatus }>();
+    const t = entities[0];
+    if (!t) return null;
     return {
-      componentAppid: String(r.component_appid),
-      authorizerAppid: String(r.authorizer_appid),
-      status: r.status as AuthorizerStatus,
-      accessTokenCiphertext: (r.access_token_ciphertext as string | null) ?? null,
-      refreshTokenCiphertext: (r.refresh_token_ciphertext as string | null) ?? null,
-      expiresAt: (r.expires_at as Date | null) ?? null,
-      refreshedAt: (r.refreshed_at as Date | null) ?? null,
-      nextRefreshAt: (r.next_refresh_at as Date | null) ?? null,
-      failureCount: Number(r.failure_count),
-      lastErrcode: r.last_errcode === null ? null : Number(r.last_errcode),
-      version: Number(r.version),
-      leaseOwner: (r.lease_owner as string | null) ?? null,
-      leaseUntil: (r.lease_until as Date | null) ?? null,
+      componentAppid: t.componentAppid,
+      authorizerAppid: t.authorizerAppid,
+      status: raw[0].account_status,
+      accessTokenCiphertext: t.accessTokenCiphertext ?? null,
+      refreshTokenCiphertext: t.refreshTokenCiphertext ?? null,
+      expiresAt: t.expiresAt ?? null,
+      refreshedAt: t.refreshedAt ?? null,
+      nextRefreshAt: t.nextRefreshAt ?? null,
+      failureCount: Number(t.failureCount),
+      lastErrcode: t.lastErrcode ?? null,
+      version: Number(t.version),
+      leaseOwner: t.leaseOwner ?? null,
+      leaseUntil: t.leaseUntil ?? null,
     };
   }
 
@@ -126,23 +154,31 @@ export class AuthorizerTokenRepository {
     componentAppid: string,
     authorizerAppid: string,
   ): Promise<AuthorizerTokenHealth | null> {
-    const rows = await this.db.query<Row[]>(
-      `SELECT access_token_ciphertext IS NOT NULL AS has_access, refresh_token_ciphertext IS NOT NULL AS has_refresh,
-              expires_at, next_refresh_at, refreshed_at, failure_count, last_errcode, version
-         FROM authorizer_token WHERE component_appid = $1 AND authorizer_appid = $2`,
-      [componentAppid, authorizerAppid],
-    );
-    const r = rows[0];
-    if (!r) return null;
+    const t = await this.tokens().findOne({
+      select: {
+        componentAppid: true,
+        authorizerAppid: true,
+        accessTokenCiphertext: true,
+        refreshTokenCiphertext: true,
+        expiresAt: true,
+        nextRefreshAt: true,
+        refreshedAt: true,
+        failureCount: true,
+        lastErrcode: true,
+        version: true,
+      },
+      where: { componentAppid, authorizerAppid },
+    });
+    if (!t) return null;
     return {
-      hasAccessToken: Boolean(r.has_access),
-      hasRefreshToken: Boolean(r.has_refresh),
-      expiresAt: (r.expires_at as Date | null) ?? null,
-      nextRefreshAt: (r.next_refresh_at as Date | null) ?? null,
-      refreshedAt: (r.refreshed_at as Date | null) ?? null,
-      failureCount: Number(r.failure_count),
-      lastErrcode: r.last_errcode === null ? null : Number(r.last_errcode),
-      version: Number(r.version),
+      hasAccessToken: t.accessTokenCiphertext !== null,
+      hasRefreshToken: t.refreshTokenCiphertext !== null,
+      expiresAt: t.expiresAt ?? null,
+      nextRefreshAt: t.nextRefreshAt ?? null,
+      refreshedAt: t.refreshedAt ?? null,
+      failureCount: Number(t.failureCount),
+      lastErrcode: t.lastErrcode ?? null,
+      version: Number(t.version),
     };
   }
 
@@ -157,6 +193,7 @@ export class AuthorizerTokenRepository {
     leaseUntil: Date,
     limit: number,
   ): Promise<ClaimedToken[]> {
+    // Raw SQL: FOR UPDATE SKIP LOCKED in a subquery that picks the due rows, then leases them.
     const rows = await this.db.query<unknown>(
       `UPDATE authorizer_token t SET lease_owner = $1, lease_until = $3
         FROM (SELECT component_appid, authorizer_appid FROM authorizer_token
@@ -182,16 +219,21 @@ export class AuthorizerTokenRepository {
     now: Date,
     leaseUntil: Date,
   ): Promise<ClaimedToken | null> {
-    const rows = await this.db.query<unknown>(
-      `UPDATE authorizer_token SET lease_owner = $3, lease_until = $5
-        WHERE component_appid = $1 AND authorizer_appid = $2 AND refresh_token_ciphertext IS NOT NULL
-          AND (lease_until IS NULL OR lease_until < $4)
-          AND NOT (failure_count > 0 AND next_refresh_at > $4)
-        RETURNING component_appid, authorizer_appid, refresh_token_ciphertext, version, failure_count,
-                  expires_at, refreshed_at`,
-      [componentAppid, authorizerAppid, owner, now, leaseUntil],
-    );
-    const r = returnedRows(rows)[0];
+    const result = await this.tokens()
+      .createQueryBuilder()
+      .update()
+      .set({ leaseOwner: owner, leaseUntil })
+      .where({
+        componentAppid,
+        authorizerAppid,
+        refreshTokenCiphertext: Not(IsNull()),
+        leaseUntil: Or(IsNull(), LessThan(now)),
+      })
+      // As written: the NOT also refuses a failing row whose next_refresh_at is NULL.
+      .andWhere('NOT (failure_count > 0 AND next_refresh_at > :now)', { now })
+      .returning(CLAIMED_COLUMNS)
+      .execute();
+    const r = (result.raw as Row[])[0];
     return r ? toClaimed(r) : null;
   }
 
@@ -202,6 +244,7 @@ export class AuthorizerTokenRepository {
    */
   async saveRefreshedBatch(owner: string, items: RefreshedToken[]): Promise<(number | null)[]> {
     const col = <K extends keyof RefreshedToken>(k: K) => items.map((i) => i[k]);
+    // Raw SQL: version compare-and-swap over a batch (unnest), log rows and NOTIFY, in one go.
     const rows = await this.db.query<
       { component_appid: string; authorizer_appid: string; version: string }[]
     >(
@@ -225,7 +268,7 @@ export class AuthorizerTokenRepository {
                 CASE WHEN u.version IS NULL THEN 'discarded_stale' ELSE 'ok' END, NULL, i.duration_ms, i.at
            FROM input i LEFT JOIN updated u USING (component_appid, authorizer_appid))
        SELECT component_appid, authorizer_appid, version,
-              pg_notify('wechat_open_authorizer_token', component_appid || ' ' || authorizer_appid || ' ' || version)
+              pg_notify('${TOKEN_CHANNEL}', component_appid || ' ' || authorizer_appid || ' ' || version)
          FROM updated`,
       [
         owner,
@@ -252,6 +295,7 @@ export class AuthorizerTokenRepository {
    * statement (the lease keeper's heartbeat). A lease another instance took over is left alone.
    */
   async renewLeases(owner: string, keys: TokenKey[], leaseUntil: Date): Promise<void> {
+    // Raw SQL: one statement for a batch of composite keys (unnest of typed arrays).
     await this.db.query(
       `UPDATE authorizer_token t SET lease_until = $2
          FROM unnest($3::text[], $4::text[]) AS k(component_appid, authorizer_appid)
@@ -268,6 +312,7 @@ export class AuthorizerTokenRepository {
     nextRefreshAt: Date | null,
     log: RefreshLogEntry,
   ): Promise<void> {
+    // Raw SQL: a data-modifying CTE releases the lease and appends the log row in one round trip.
     await this.db.query(
       `WITH updated AS (
          UPDATE authorizer_token SET lease_owner = NULL, lease_until = NULL, next_refresh_at = $4,
@@ -296,10 +341,13 @@ export class AuthorizerTokenRepository {
     owner: string,
     refreshTokenCiphertext: string,
   ): Promise<void> {
-    await this.db.query(
-      `UPDATE authorizer_token SET refresh_token_ciphertext = $4
-        WHERE component_appid = $1 AND authorizer_appid = $2 AND lease_owner = $3`,
-      [claim.componentAppid, claim.authorizerAppid, owner, refreshTokenCiphertext],
+    await this.tokens().update(
+      {
+        componentAppid: claim.componentAppid,
+        authorizerAppid: claim.authorizerAppid,
+        leaseOwner: owner,
+      },
+      { refreshTokenCiphertext },
     );
   }
 
@@ -316,6 +364,7 @@ export class AuthorizerTokenRepository {
     },
     now: Date,
   ): Promise<number> {
+    // Raw SQL: an upsert whose update bumps the stored version and clears the lease, RETURNING it.
     const rows = await m.query<Row[]>(
       `INSERT INTO authorizer_token (component_appid, authorizer_appid, access_token_ciphertext, refresh_token_ciphertext,
                                      expires_at, next_refresh_at, refreshed_at, version)
@@ -337,10 +386,9 @@ export class AuthorizerTokenRepository {
         now,
       ],
     );
-    await m.query(`SELECT pg_notify('wechat_open_authorizer_token', $1)`, [
-      `${componentAppid} ${authorizerAppid} ${String(rows[0].version)}`,
-    ]);
-    return Number(rows[0].version);
+    const version = Number(rows[0].version);
+    await this.notify(m, `${componentAppid} ${authorizerAppid} ${version}`);
+    return version;
   }
 
   /** Erases tokens and stops refreshing (revoked, or needs re-authorization). */
@@ -350,16 +398,25 @@ export class AuthorizerTokenRepository {
     authorizerAppid: string,
     keepRefreshToken = false,
   ): Promise<void> {
-    await (m ?? this.db).query(
-      `UPDATE authorizer_token SET access_token_ciphertext = NULL, expires_at = NULL, next_refresh_at = NULL,
-              refresh_token_ciphertext = CASE WHEN $3 THEN refresh_token_ciphertext ELSE NULL END,
-              version = version + 1, lease_owner = NULL, lease_until = NULL
-        WHERE component_appid = $1 AND authorizer_appid = $2`,
-      [componentAppid, authorizerAppid, keepRefreshToken],
+    await this.tokens(m).update(
+      { componentAppid, authorizerAppid },
+      {
+        accessTokenCiphertext: null,
+        expiresAt: null,
+        nextRefreshAt: null,
+        ...(keepRefreshToken ? {} : { refreshTokenCiphertext: null }),
+        version: () => 'version + 1',
+        leaseOwner: null,
+        leaseUntil: null,
+      },
     );
-    await (m ?? this.db).query(`SELECT pg_notify('wechat_open_authorizer_token', $1)`, [
-      `${componentAppid} ${authorizerAppid} erased`,
-    ]);
+    await this.notify(m, `${componentAppid} ${authorizerAppid} erased`);
+  }
+
+  /** Announces a token change to every instance, on commit when `m` is a transaction. */
+  private async notify(m: EntityManager | undefined, payload: string): Promise<void> {
+    // Raw SQL: NOTIFY has no TypeORM form.
+    await (m ?? this.db).query(`SELECT pg_notify($1, $2)`, [TOKEN_CHANNEL, payload]);
   }
 
   /**
@@ -372,6 +429,7 @@ export class AuthorizerTokenRepository {
     version: number,
     now: Date,
   ): Promise<boolean> {
+    // Raw SQL: version compare-and-swap whose SET keeps a backoff in progress (CASE on the row).
     const rows = await this.db.query<unknown>(
       `UPDATE authorizer_token SET expires_at = $4,
               next_refresh_at = CASE WHEN failure_count > 0 AND next_refresh_at > $4 THEN next_refresh_at ELSE $4 END
@@ -386,19 +444,29 @@ export class AuthorizerTokenRepository {
     authorizerAppid: string,
     limit = 50,
   ): Promise<(RefreshLogEntry & { componentAppid: string })[]> {
-    const rows = await this.db.query<Row[]>(
-      `SELECT component_appid, instance, trigger, result, errcode, duration_ms, at FROM authorizer_refresh_log
-        WHERE authorizer_appid = $1 ORDER BY at DESC, id DESC LIMIT $2`,
-      [authorizerAppid, limit],
-    );
+    const rows = await this.db.getRepository(AuthorizerRefreshLogEntity).find({
+      select: {
+        id: true,
+        componentAppid: true,
+        instance: true,
+        trigger: true,
+        result: true,
+        errcode: true,
+        durationMs: true,
+        at: true,
+      },
+      where: { authorizerAppid },
+      order: { at: 'DESC', id: 'DESC' },
+      take: limit,
+    });
     return rows.map((r) => ({
-      componentAppid: String(r.component_appid),
-      instance: String(r.instance),
+      componentAppid: r.componentAppid,
+      instance: r.instance,
       trigger: r.trigger as RefreshLogEntry['trigger'],
-      result: String(r.result),
-      errcode: r.errcode === null ? null : Number(r.errcode),
-      durationMs: Number(r.duration_ms),
-      at: r.at as Date,
+      result: r.result,
+      errcode: r.errcode ?? null,
+      durationMs: Number(r.durationMs),
+      at: r.at,
     }));
   }
 }

@@ -8,8 +8,8 @@ import {
   PrimaryGeneratedColumn,
 } from 'typeorm';
 
-/** One authorized account of one component (the registry). Reads and writes go through raw SQL in
- * the repositories; the entities describe the tables for TypeORM (schema diffs, ad-hoc reads). */
+/** One authorized account of one component (the registry). The repositories read and write it
+ * through TypeORM, and through raw SQL only where a comment there says why (locks, CAS, NOTIFY). */
 @Entity('authorizer')
 @Check('authorizer_status_check', `status IN ('authorized', 'revoked', 'needs_reauth')`)
 @Check('authorizer_account_kind_check', `account_kind IN ('official_account', 'mini_program')`)

@@ -182,7 +182,7 @@ export class AuthorizerRepository {
     at: Date,
     onlyIfNewer: boolean,
   ): Promise<boolean> {
-    // Raw SQL: a compare-and-set on the stored time (GREATEST, conditional) that says whether it applied.
+    // Raw SQL: compare-and-set on the stored time (GREATEST, conditional) that says if it applied.
     const rows = await m.query<unknown>(
       `UPDATE authorizer SET state_event_at = GREATEST(COALESCE(state_event_at, $3), $3)
         WHERE component_appid = $1 AND authorizer_appid = $2

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectWechatOpenDataSource } from '../core/data-source.js';
-import { DataSource } from 'typeorm';
+import { DataSource, Equal, IsNull, LessThanOrEqual, Not, Or } from 'typeorm';
 import { returnedRows } from '../core/sql.js';
+import { ComponentTokenEntity, VerifyTicketEntity } from './component-ticket.entities.js';
 
 export interface StoredTicket {
   ticketCiphertext: string;
@@ -48,6 +49,14 @@ const toToken = (r: TokenRow): StoredComponentToken => ({
 export class ComponentTicketRepository {
   constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
+  private get tickets() {
+    return this.db.getRepository(VerifyTicketEntity);
+  }
+
+  private get tokens() {
+    return this.db.getRepository(ComponentTokenEntity);
+  }
+
   /**
    * Keeps the ticket unless a push with a later CreateTime is already stored. A repeat of the
    * stored push (same CreateTime, same ticket: WeChat retries) just refreshes received_at and
@@ -61,6 +70,7 @@ export class ComponentTicketRepository {
     createTime: Date,
     receivedAt: Date,
   ): Promise<TicketSave> {
+    // Raw SQL: a conditional upsert (ON CONFLICT ... WHERE) that also RETURNs the row it replaced.
     const rows = await this.db.query<unknown>(
       `WITH previous AS (
          SELECT create_time, ticket_digest FROM component_verify_ticket WHERE component_appid = $1
@@ -95,28 +105,25 @@ export class ComponentTicketRepository {
   }
 
   async findTicket(componentAppid: string): Promise<StoredTicket | null> {
-    const rows = await this.db.query<
-      {
-        ticket_ciphertext: string;
-        create_time: Date;
-        received_at: Date;
-        rejected_errcode: number | null;
-        rejected_at: Date | null;
-      }[]
-    >(
-      `SELECT ticket_ciphertext, create_time, received_at, rejected_errcode, rejected_at
-         FROM component_verify_ticket
-        WHERE component_appid = $1 AND ticket_ciphertext IS NOT NULL`,
-      [componentAppid],
-    );
-    const r = rows[0];
-    return r
+    const r = await this.tickets.findOne({
+      select: {
+        componentAppid: true,
+        ticketCiphertext: true,
+        createTime: true,
+        receivedAt: true,
+        rejectedErrcode: true,
+        rejectedAt: true,
+      },
+      where: { componentAppid, ticketCiphertext: Not(IsNull()) },
+    });
+    // A stored ticket always has its CreateTime and arrival (a check and the upsert see to it).
+    return r && r.ticketCiphertext !== null
       ? {
-          ticketCiphertext: r.ticket_ciphertext,
-          createTime: r.create_time,
-          receivedAt: r.received_at,
-          rejectedErrcode: r.rejected_errcode,
-          rejectedAt: r.rejected_at,
+          ticketCiphertext: r.ticketCiphertext,
+          createTime: r.createTime as Date,
+          receivedAt: r.receivedAt as Date,
+          rejectedErrcode: r.rejectedErrcode,
+          rejectedAt: r.rejectedAt,
         }
       : null;
   }
@@ -133,14 +140,17 @@ export class ComponentTicketRepository {
     errcode: number,
     now: Date,
   ): Promise<boolean> {
-    const rows = await this.db.query<unknown>(
-      `UPDATE component_verify_ticket SET rejected_at = $5, rejected_errcode = $4
-        WHERE component_appid = $1 AND create_time = $2 AND ticket_ciphertext IS NOT NULL
-          AND (ticket_digest = $3 OR ticket_digest IS NULL) AND rejected_at IS NULL
-        RETURNING component_appid`,
-      [componentAppid, createTime, ticketDigest, errcode, now],
+    const result = await this.tickets.update(
+      {
+        componentAppid,
+        createTime,
+        ticketCiphertext: Not(IsNull()),
+        ticketDigest: Or(Equal(ticketDigest), IsNull()),
+        rejectedAt: IsNull(),
+      },
+      { rejectedAt: now, rejectedErrcode: errcode },
     );
-    return returnedRows(rows).length === 1;
+    return result.affected === 1;
   }
 
   /**
@@ -154,6 +164,7 @@ export class ComponentTicketRepository {
     firstIntervalSec: number,
     maxIntervalSec: number,
   ): Promise<boolean> {
+    // Raw SQL: a conditional upsert whose backoff is interval arithmetic on the stored values.
     const rows = await this.db.query<unknown>(
       `INSERT INTO component_verify_ticket (component_appid, push_requested_at, push_request_count)
        VALUES ($1, $2, 1)
@@ -180,23 +191,35 @@ export class ComponentTicketRepository {
     now: Date,
     notBefore: Date,
   ): Promise<boolean> {
-    const rows = await this.db.query<unknown>(
-      `UPDATE component_verify_ticket SET rejection_push_requested_at = $2
-        WHERE component_appid = $1
-          AND (rejection_push_requested_at IS NULL OR rejection_push_requested_at <= $3)
-        RETURNING component_appid`,
-      [componentAppid, now, notBefore],
+    const result = await this.tickets.update(
+      {
+        componentAppid,
+        rejectionPushRequestedAt: Or(IsNull(), LessThanOrEqual(notBefore)),
+      },
+      { rejectionPushRequestedAt: now },
     );
-    return returnedRows(rows).length === 1;
+    return result.affected === 1;
   }
 
   async findToken(componentAppid: string): Promise<StoredComponentToken | null> {
-    const rows = await this.db.query<TokenRow[]>(
-      `SELECT token_ciphertext, version, expires_at, refreshed_at FROM component_token
-        WHERE component_appid = $1`,
-      [componentAppid],
-    );
-    return rows[0] ? toToken(rows[0]) : null;
+    const r = await this.tokens.findOne({
+      select: {
+        componentAppid: true,
+        tokenCiphertext: true,
+        version: true,
+        expiresAt: true,
+        refreshedAt: true,
+      },
+      where: { componentAppid },
+    });
+    return r
+      ? {
+          tokenCiphertext: r.tokenCiphertext,
+          version: Number(r.version),
+          expiresAt: r.expiresAt,
+          refreshedAt: r.refreshedAt,
+        }
+      : null;
   }
 
   /**
@@ -210,6 +233,7 @@ export class ComponentTicketRepository {
     now: Date,
     until: Date,
   ): Promise<StoredComponentToken | null> {
+    // Raw SQL: a conditional upsert (ON CONFLICT ... WHERE the lease ran out) RETURNING the row.
     const rows = await this.db.query<unknown>(
       `INSERT INTO component_token (component_appid, lease_owner, lease_until) VALUES ($1, $2, $4)
        ON CONFLICT (component_appid) DO UPDATE SET lease_owner = $2, lease_until = $4
@@ -222,10 +246,9 @@ export class ComponentTicketRepository {
   }
 
   async releaseLease(componentAppid: string, owner: string): Promise<void> {
-    await this.db.query(
-      `UPDATE component_token SET lease_owner = NULL, lease_until = NULL
-        WHERE component_appid = $1 AND lease_owner = $2`,
-      [componentAppid, owner],
+    await this.tokens.update(
+      { componentAppid, leaseOwner: owner },
+      { leaseOwner: null, leaseUntil: null },
     );
   }
 
@@ -237,26 +260,31 @@ export class ComponentTicketRepository {
     expiresAt: Date,
     now: Date,
   ): Promise<number | null> {
-    const rows = await this.db.query<unknown>(
-      `UPDATE component_token
-          SET token_ciphertext = $3, expires_at = $4, refreshed_at = $5, refreshed_by = $2,
-              version = version + 1, lease_owner = NULL, lease_until = NULL
-        WHERE component_appid = $1 AND lease_owner = $2
-        RETURNING version`,
-      [componentAppid, owner, tokenCiphertext, expiresAt, now],
-    );
-    const r = returnedRows<{ version: string }>(rows)[0];
+    const result = await this.tokens
+      .createQueryBuilder()
+      .update()
+      .set({
+        tokenCiphertext,
+        expiresAt,
+        refreshedAt: now,
+        refreshedBy: owner,
+        version: () => 'version + 1',
+        leaseOwner: null,
+        leaseUntil: null,
+      })
+      .where({ componentAppid, leaseOwner: owner })
+      .returning(['version'])
+      .execute();
+    const r = (result.raw as { version: string }[])[0];
     return r ? Number(r.version) : null;
   }
 
   /** Marks the token expired only if it is still `version` (compare-and-swap after a 40001). */
   async expireVersion(componentAppid: string, version: number, now: Date): Promise<boolean> {
-    const rows = await this.db.query<unknown>(
-      `UPDATE component_token SET expires_at = $3
-        WHERE component_appid = $1 AND version = $2 AND token_ciphertext IS NOT NULL
-        RETURNING version`,
-      [componentAppid, version, now],
+    const result = await this.tokens.update(
+      { componentAppid, version: String(version), tokenCiphertext: Not(IsNull()) },
+      { expiresAt: now },
     );
-    return returnedRows(rows).length === 1;
+    return result.affected === 1;
   }
 }

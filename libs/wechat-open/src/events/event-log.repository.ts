@@ -20,6 +20,7 @@ export class EventLogRepository {
 
   /** Appends the event; returns false when the same push was already stored (a WeChat retry). */
   async appendOnce(row: NewEventLogRow): Promise<boolean> {
+    // Raw SQL: ON CONFLICT on the dedupe key alone (TypeORM's orIgnore cannot name a key).
     const inserted = await this.db.query<unknown[]>(
       `INSERT INTO wechat_event_log
          (component_appid, info_type, authorizer_appid, create_time, dedupe_key, payload, received_at,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectWechatOpenDataSource } from '../core/data-source.js';
 import { DataSource } from 'typeorm';
 import { returnedRows } from '../core/sql.js';
+import { JobEntity } from './job.entity.js';
 
 export interface JobRow {
   id: string;
@@ -25,8 +26,13 @@ export interface NewJob {
 export class JobRepository {
   constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
+  private get jobs() {
+    return this.db.getRepository(JobEntity);
+  }
+
   /** Stores the job unless one with the same dedupe key exists; returns whether it was new. */
   async enqueue(job: NewJob): Promise<boolean> {
+    // Raw SQL: ON CONFLICT on the dedupe key alone (TypeORM's orIgnore cannot name a key).
     const rows = await this.db.query<unknown[]>(
       `INSERT INTO wechat_job (kind, component_appid, dedupe_key, payload_ciphertext, next_attempt_at, created_at)
        VALUES ($1, $2, $3, $4, $5, $5)
@@ -41,6 +47,7 @@ export class JobRepository {
    * instances claim side by side; a lease that runs out (its instance died) makes a job due again.
    */
   async claimDue(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<JobRow[]> {
+    // Raw SQL: FOR UPDATE SKIP LOCKED in a subquery that picks the due jobs, then leases them.
     const rows = await this.db.query<unknown>(
       `UPDATE wechat_job j
           SET lease_owner = $1, lease_until = $3, attempts = j.attempts + 1
@@ -65,39 +72,30 @@ export class JobRepository {
   }
 
   async markDone(id: string, owner: string, now: Date): Promise<void> {
-    await this.db.query(
-      `UPDATE wechat_job SET status = 'done', finished_at = $3, lease_owner = NULL, lease_until = NULL,
-              last_error = NULL
-        WHERE id = $1 AND lease_owner = $2`,
-      [id, owner, now],
+    await this.jobs.update(
+      { id, leaseOwner: owner },
+      { status: 'done', finishedAt: now, leaseOwner: null, leaseUntil: null, lastError: null },
     );
   }
 
   /** Returns false when the lease was lost (another instance owns the job now). */
   async markFailed(id: string, owner: string, now: Date, error: string): Promise<boolean> {
-    const rows = await this.db.query<unknown>(
-      `UPDATE wechat_job SET status = 'failed', finished_at = $3, lease_owner = NULL, lease_until = NULL,
-              last_error = $4
-        WHERE id = $1 AND lease_owner = $2
-        RETURNING id`,
-      [id, owner, now, error],
+    const result = await this.jobs.update(
+      { id, leaseOwner: owner },
+      { status: 'failed', finishedAt: now, leaseOwner: null, leaseUntil: null, lastError: error },
     );
-    return returnedRows(rows).length === 1;
+    return result.affected === 1;
   }
 
   /** Jobs that failed for good (a partial index keeps this cheap however many are done). */
-  async countFailed(): Promise<number> {
-    const rows = await this.db.query<{ n: string }[]>(
-      `SELECT count(*) AS n FROM wechat_job WHERE status = 'failed'`,
-    );
-    return Number(rows[0]?.n ?? 0);
+  countFailed(): Promise<number> {
+    return this.jobs.countBy({ status: 'failed' });
   }
 
   async retryLater(id: string, owner: string, at: Date, error: string): Promise<void> {
-    await this.db.query(
-      `UPDATE wechat_job SET next_attempt_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4
-        WHERE id = $1 AND lease_owner = $2`,
-      [id, owner, at, error],
+    await this.jobs.update(
+      { id, leaseOwner: owner },
+      { nextAttemptAt: at, leaseOwner: null, leaseUntil: null, lastError: error },
     );
   }
 }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectWechatOpenDataSource } from '../core/data-source.js';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull, LessThan, Or } from 'typeorm';
+import { AuthorizerEntity } from '../authorizer/authorizer.entities.js';
 import { AuthorizerStatus } from '../authorizer/authorizer.types.js';
 import { returnedRows } from '../core/sql.js';
-import { JsApiTicketType } from './jsapi-ticket.entity.js';
+import { JsApiTicketEntity, JsApiTicketType } from './jsapi-ticket.entity.js';
 
 export interface TicketKey {
   componentAppid: string;
@@ -48,6 +49,7 @@ interface Row {
 const COLUMNS = `component_appid, authorizer_appid, ticket_type, ticket_ciphertext, expires_at, refreshed_at,
   last_used_at, version, failure_count, retry_at, last_errcode`;
 
+/** A row RETURNed by raw SQL. */
 const toTicket = (r: Row): StoredJsApiTicket => ({
   componentAppid: r.component_appid,
   authorizerAppid: r.authorizer_appid,
@@ -62,25 +64,62 @@ const toTicket = (r: Row): StoredJsApiTicket => ({
   lastErrcode: r.last_errcode === null ? null : Number(r.last_errcode),
 });
 
+/** A row read through TypeORM. */
+const fromEntity = (e: JsApiTicketEntity): StoredJsApiTicket => ({
+  componentAppid: e.componentAppid,
+  authorizerAppid: e.authorizerAppid,
+  ticketType: e.ticketType,
+  ticketCiphertext: e.ticketCiphertext ?? null,
+  expiresAt: e.expiresAt ?? null,
+  refreshedAt: e.refreshedAt ?? null,
+  lastUsedAt: e.lastUsedAt ?? null,
+  version: Number(e.version),
+  failureCount: Number(e.failureCount),
+  retryAt: e.retryAt ?? null,
+  lastErrcode: e.lastErrcode ?? null,
+});
+
+/** The ticket's key alone, as a where clause (a caller's key object may carry more fields). */
+const byKey = (key: TicketKey) => ({
+  componentAppid: key.componentAppid,
+  authorizerAppid: key.authorizerAppid,
+  ticketType: key.ticketType,
+});
+
+/** The account's row with its ticket of the asked type, if any, mapped on by find(). */
+type AccountWithTicket = AuthorizerEntity & { jsapiTicket?: JsApiTicketEntity | null };
+
 /** jsapi_ticket: the tickets, their fetch leases and their last use. */
 @Injectable()
 export class JsApiTicketRepository {
   constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
+  private get tickets() {
+    return this.db.getRepository(JsApiTicketEntity);
+  }
+
   async find(key: TicketKey): Promise<TicketLookup> {
-    const rows = await this.db.query<(Row & { account_status: AuthorizerStatus })[]>(
-      `SELECT a.status AS account_status, t.component_appid, t.authorizer_appid, t.ticket_type, t.ticket_ciphertext,
-              t.expires_at, t.refreshed_at, t.last_used_at, t.version, t.failure_count, t.retry_at,
-              t.last_errcode
-         FROM authorizer a
-         LEFT JOIN jsapi_ticket t
-           ON t.component_appid = a.component_appid AND t.authorizer_appid = a.authorizer_appid AND t.ticket_type = $3
-        WHERE a.component_appid = $1 AND a.authorizer_appid = $2`,
-      [key.componentAppid, key.authorizerAppid, key.ticketType],
-    );
-    const r = rows[0];
-    if (!r) return { accountStatus: null, ticket: null };
-    return { accountStatus: r.account_status, ticket: r.component_appid ? toTicket(r) : null };
+    const account = await this.db
+      .createQueryBuilder<AccountWithTicket>(AuthorizerEntity, 'a')
+      .select(['a.componentAppid', 'a.authorizerAppid', 'a.status'])
+      .leftJoinAndMapOne(
+        'a.jsapiTicket',
+        JsApiTicketEntity,
+        't',
+        't.componentAppid = a.componentAppid AND t.authorizerAppid = a.authorizerAppid' +
+          ' AND t.ticketType = :ticketType',
+        { ticketType: key.ticketType },
+      )
+      .where('a.componentAppid = :componentAppid AND a.authorizerAppid = :authorizerAppid', {
+        componentAppid: key.componentAppid,
+        authorizerAppid: key.authorizerAppid,
+      })
+      .getOne();
+    if (!account) return { accountStatus: null, ticket: null };
+    return {
+      accountStatus: account.status as AuthorizerStatus,
+      ticket: account.jsapiTicket ? fromEntity(account.jsapiTicket) : null,
+    };
   }
 
   /**
@@ -94,6 +133,7 @@ export class JsApiTicketRepository {
     now: Date,
     until: Date,
   ): Promise<StoredJsApiTicket | null> {
+    // Raw SQL: a conditional upsert (ON CONFLICT ... WHERE the lease ran out) RETURNING the row.
     const rows = await this.db.query<unknown>(
       `INSERT INTO jsapi_ticket (component_appid, authorizer_appid, ticket_type, lease_owner, lease_until)
        VALUES ($1, $2, $3, $4, $6)
@@ -107,10 +147,9 @@ export class JsApiTicketRepository {
   }
 
   async releaseLease(key: TicketKey, owner: string): Promise<void> {
-    await this.db.query<unknown>(
-      `UPDATE jsapi_ticket SET lease_owner = NULL, lease_until = NULL
-        WHERE component_appid = $1 AND authorizer_appid = $2 AND ticket_type = $3 AND lease_owner = $4`,
-      [key.componentAppid, key.authorizerAppid, key.ticketType, owner],
+    await this.tickets.update(
+      { ...byKey(key), leaseOwner: owner },
+      { leaseOwner: null, leaseUntil: null },
     );
   }
 
@@ -126,25 +165,25 @@ export class JsApiTicketRepository {
     now: Date,
     usedAt: Date | null,
   ): Promise<number | null> {
-    const rows = await this.db.query<unknown>(
-      `UPDATE jsapi_ticket
-          SET ticket_ciphertext = $5, expires_at = $6, refreshed_at = $7, last_used_at = COALESCE($8, last_used_at),
-              version = version + 1, lease_owner = NULL, lease_until = NULL,
-              failure_count = 0, retry_at = NULL, last_errcode = NULL
-        WHERE component_appid = $1 AND authorizer_appid = $2 AND ticket_type = $3 AND lease_owner = $4
-        RETURNING version`,
-      [
-        key.componentAppid,
-        key.authorizerAppid,
-        key.ticketType,
-        owner,
+    const result = await this.tickets
+      .createQueryBuilder()
+      .update()
+      .set({
         ticketCiphertext,
         expiresAt,
-        now,
-        usedAt,
-      ],
-    );
-    const r = returnedRows<{ version: string }>(rows)[0];
+        refreshedAt: now,
+        ...(usedAt !== null ? { lastUsedAt: usedAt } : {}),
+        version: () => 'version + 1',
+        leaseOwner: null,
+        leaseUntil: null,
+        failureCount: 0,
+        retryAt: null,
+        lastErrcode: null,
+      })
+      .where({ ...byKey(key), leaseOwner: owner })
+      .returning(['version'])
+      .execute();
+    const r = (result.raw as { version: string }[])[0];
     return r ? Number(r.version) : null;
   }
 
@@ -158,25 +197,28 @@ export class JsApiTicketRepository {
     retryAt: Date,
     errcode: number | null,
   ): Promise<number | null> {
-    const rows = await this.db.query<unknown>(
-      `UPDATE jsapi_ticket
-          SET failure_count = failure_count + 1, retry_at = $5, last_errcode = $6,
-              lease_owner = NULL, lease_until = NULL
-        WHERE component_appid = $1 AND authorizer_appid = $2 AND ticket_type = $3 AND lease_owner = $4
-        RETURNING failure_count`,
-      [key.componentAppid, key.authorizerAppid, key.ticketType, owner, retryAt, errcode],
-    );
-    const r = returnedRows<{ failure_count: number }>(rows)[0];
+    const result = await this.tickets
+      .createQueryBuilder()
+      .update()
+      .set({
+        failureCount: () => 'failure_count + 1',
+        retryAt,
+        lastErrcode: errcode,
+        leaseOwner: null,
+        leaseUntil: null,
+      })
+      .where({ ...byKey(key), leaseOwner: owner })
+      .returning(['failureCount'])
+      .execute();
+    const r = (result.raw as { failure_count: number }[])[0];
     return r ? Number(r.failure_count) : null;
   }
 
   /** Records a use (callers throttle this; it never moves last_used_at backwards). */
   async touch(key: TicketKey, at: Date): Promise<void> {
-    await this.db.query<unknown>(
-      `UPDATE jsapi_ticket SET last_used_at = $4
-        WHERE component_appid = $1 AND authorizer_appid = $2 AND ticket_type = $3
-          AND (last_used_at IS NULL OR last_used_at < $4)`,
-      [key.componentAppid, key.authorizerAppid, key.ticketType, at],
+    await this.tickets.update(
+      { ...byKey(key), lastUsedAt: Or(IsNull(), LessThan(at)) },
+      { lastUsedAt: at },
     );
   }
 
@@ -196,6 +238,7 @@ export class JsApiTicketRepository {
     usedSince: Date,
     limit: number,
   ): Promise<StoredJsApiTicket[]> {
+    // Raw SQL: FOR UPDATE SKIP LOCKED, and the refresh margin is interval arithmetic on each row.
     const rows = await this.db.query<unknown>(
       `UPDATE jsapi_ticket t SET lease_owner = $1, lease_until = $3
          FROM (SELECT j.component_appid, j.authorizer_appid, j.ticket_type FROM jsapi_ticket j
@@ -220,10 +263,7 @@ export class JsApiTicketRepository {
 
   /** Erases every ticket of the account (after a revocation). Returns how many there were. */
   async deleteForAuthorizer(componentAppid: string, authorizerAppid: string): Promise<number> {
-    const rows = await this.db.query<unknown>(
-      `DELETE FROM jsapi_ticket WHERE component_appid = $1 AND authorizer_appid = $2 RETURNING ticket_type`,
-      [componentAppid, authorizerAppid],
-    );
-    return returnedRows(rows).length;
+    const result = await this.tickets.delete({ componentAppid, authorizerAppid });
+    return result.affected ?? 0;
   }
 }
