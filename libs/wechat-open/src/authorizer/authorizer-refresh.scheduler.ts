@@ -101,6 +101,8 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
     const queue: { claim: ClaimedToken; release: () => void }[] = [];
     let exhausted = false;
     let refilling: Promise<void> | undefined;
+    /** A failed claim stops claiming; what was claimed is still refreshed, then the sweep fails. */
+    let claimError: { error: unknown } | undefined;
     const refill = () => {
       refilling ??= (async () => {
         const now = this.clock.now();
@@ -115,34 +117,44 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
         if (batch.length < batchSize) exhausted = true;
         // Renewed from the claim on, while queued too: a batch may wait longer than a lease.
         queue.push(...batch.map((claim) => ({ claim, release: this.tokens.holdLease(claim) })));
-      })().finally(() => (refilling = undefined));
+      })()
+        .catch((error: unknown) => {
+          claimError ??= { error };
+          exhausted = true;
+        })
+        .finally(() => (refilling = undefined));
       return refilling;
     };
+    /** Refreshes WeChat has answered whose result is still being stored. */
+    const storing = new Set<Promise<void>>();
+    // Resolves once WeChat has answered: the slot is then free, and storing the result (grouped
+    // with others) goes on in the background while the worker calls WeChat for the next token.
+    const refresh = ({ claim, release }: (typeof queue)[number]) =>
+      new Promise<void>((answered) => {
+        const stored: Promise<void> = this.tokens
+          .refreshClaimed(claim, 'schedule', { onAnswered: answered })
+          .catch((error: unknown) => {
+            this.logger.error(`refresh of ${claim.authorizerAppid} failed: ${String(error)}`);
+            return 'retry_later' as const;
+          })
+          .then((outcome) => {
+            result[outcome]++;
+          })
+          .finally(() => {
+            release();
+            answered();
+            storing.delete(stored);
+          });
+        storing.add(stored);
+      });
     const worker = async () => {
       for (;;) {
         if (!exhausted && !this.stopped && queue.length < concurrency) void refill();
         const next = queue.shift();
         if (next) {
-          const { claim, release } = next;
-          await this.limiter.take();
-          // The slot is free once WeChat has answered: storing the result (grouped with others)
-          // goes on in the background while this worker calls WeChat for the next token.
-          await new Promise<void>((answered) => {
-            const done = this.tokens
-              .refreshClaimed(claim, 'schedule', { onAnswered: answered })
-              .catch((error: unknown) => {
-                this.logger.error(`refresh of ${claim.authorizerAppid} failed: ${String(error)}`);
-                return 'retry_later' as const;
-              })
-              .then((outcome) => {
-                result[outcome]++;
-              })
-              .finally(() => {
-                release();
-                answered();
-              });
-            writes.push(done);
-          });
+          const wait = this.limiter.take();
+          if (wait) await wait;
+          await refresh(next);
           continue;
         }
         if (refilling) {
@@ -152,10 +164,12 @@ export class AuthorizerRefreshScheduler implements OnApplicationBootstrap, OnApp
         if (exhausted || this.stopped) return;
       }
     };
-    const writes: Promise<void>[] = [];
     await refill();
     await Promise.all(Array.from({ length: concurrency }, worker));
-    await Promise.all(writes);
+    // Nothing is left to start: the last results need not wait for others to join their group.
+    this.tokens.flushWrites();
+    await Promise.all(storing);
+    if (claimError) throw claimError.error;
     return result;
   }
 }

@@ -37,6 +37,8 @@ export type WechatCallObserver = (endpoint: string, result: string, seconds: num
 export type WechatResponse = Record<string, unknown> & { errcode?: number; errmsg?: string };
 
 const JSON_BODY = { 'content-type': 'application/json' };
+/** Absolute URLs kept per path: WeChat's API has a few dozen paths; a caller's odd ones roll over. */
+const MAX_URLS = 512;
 
 /**
  * The one adapter to WeChat's HTTP API, on @nestjs/axios' HttpService (the library's own axios
@@ -47,6 +49,7 @@ const JSON_BODY = { 'content-type': 'application/json' };
 export class WechatApiClient implements OnApplicationShutdown {
   private readonly logger = new Logger('WechatApiClient');
   private readonly observers: WechatCallObserver[] = [];
+  private readonly urls = new Map<string, string>();
 
   constructor(
     private readonly http: HttpService,
@@ -128,7 +131,7 @@ export class WechatApiClient implements OnApplicationShutdown {
       // Its defaults (wechatHttpModuleOptions) ask for the body as text, parsed below.
       response = await this.http.axiosRef.request<string>({
         // The token stays in `params`, apart from the URL interceptors and errors may show.
-        url: new URL(path, this.options.baseUrl).href,
+        url: this.urlOf(path),
         params: req.query,
         method: req.method ?? (req.body === undefined ? 'GET' : 'POST'),
         headers: req.body === undefined ? undefined : JSON_BODY,
@@ -153,6 +156,16 @@ export class WechatApiClient implements OnApplicationShutdown {
       throw wechatApiError(endpoint, json.errcode, String(json.errmsg ?? ''));
     }
     return json as T;
+  }
+
+  private urlOf(path: string): string {
+    let url = this.urls.get(path);
+    if (url === undefined) {
+      url = new URL(path, this.options.baseUrl).href;
+      if (this.urls.size >= MAX_URLS) this.urls.clear();
+      this.urls.set(path, url);
+    }
+    return url;
   }
 }
 

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { HttpModuleOptions } from '@nestjs/axios';
 import type { AxiosInstance, AxiosProxyConfig } from 'axios';
+import { wechatHttpAdapter } from './wechat-http.adapter.js';
 
 /**
  * How the library's HTTP client (axios, through @nestjs/axios' HttpModule) reaches WeChat.
@@ -44,21 +45,28 @@ export const OWN_AGENT = Symbol('wechat-open.ownAgent');
 
 /** Sockets kept per host; WeChat is one host, and the refresh sweep runs 50 calls at once. */
 const MAX_SOCKETS = 256;
+/**
+ * TCP keep-alive probes after a minute idle, as axios' adapter sets on every request's socket.
+ * The agent applies its own value each time it takes a socket back: with the same value, Node
+ * makes the system calls once per socket, not twice per request.
+ */
+const KEEP_ALIVE_MS = 60_000;
 
 /**
  * The HttpModule configuration of the library's axios instance: keep-alive agents, no proxy
  * unless configured (environment variables ignored), no redirects (a redirect would carry the
  * token in the query to another address). Bodies go out as the client's JSON string and come
  * back as text the client parses (a non-JSON answer is WeChat unavailable), so axios' own
- * transforms are off: they cost CPU on every call of the refresh sweep.
+ * transforms are off, and a direct call goes out through the library's lighter adapter (a proxied
+ * one through axios' own): transforms and adapter cost CPU on every call of the refresh sweep.
  */
 export function wechatHttpModuleOptions(http: ResolvedWechatHttpOptions): HttpModuleOptions {
+  const agent = { keepAlive: true, keepAliveMsecs: KEEP_ALIVE_MS, maxSockets: MAX_SOCKETS };
   return {
+    adapter: wechatHttpAdapter,
     proxy: http.proxy,
-    httpAgent:
-      http.httpAgent ?? ownAgent(new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS })),
-    httpsAgent:
-      http.httpsAgent ?? ownAgent(new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS })),
+    httpAgent: http.httpAgent ?? ownAgent(new HttpAgent(agent)),
+    httpsAgent: http.httpsAgent ?? ownAgent(new HttpsAgent(agent)),
     timeout: http.timeoutMs,
     maxRedirects: 0,
     responseType: 'text',

@@ -21,6 +21,29 @@ describe('WriteBatcher', () => {
     await expect(batcher.submit(7)).resolves.toBe(7);
   });
 
+  it('writes a patient item with the group of a pressed one that joins it', async () => {
+    const flushes: number[][] = [];
+    const batcher = new WriteBatcher<number, number>(
+      async (items) => {
+        flushes.push(items);
+        return items;
+      },
+      50,
+      1,
+    );
+    const patient = batcher.submit(1, 60_000);
+    const pressed = batcher.submit(2);
+    await expect(Promise.all([patient, pressed])).resolves.toEqual([1, 2]);
+    expect(flushes).toEqual([[1, 2]]);
+  });
+
+  it('writes what waits at once when told the work is over', async () => {
+    const batcher = new WriteBatcher<number, number>(async (items) => items);
+    const waiting = batcher.submit(9, 60_000);
+    batcher.flushNow();
+    await expect(waiting).resolves.toBe(9);
+  });
+
   it('fails every item of a failed flush, and keeps working after', async () => {
     let fail = true;
     const batcher = new WriteBatcher<number, number>(async (items) => {
