@@ -19,7 +19,12 @@ export { ComponentRegistry, UnknownComponentError } from './core/component-regis
 export * from './client/wechat-api.client.js';
 export * from './client/wechat-api.errors.js';
 export { WechatHttpOptions, wechatProxyFromUrl } from './client/wechat-http.options.js';
-export { ComponentEventService, ReceivedEvent } from './events/component-event.service.js';
+export {
+  ComponentEventService,
+  ReceivedEvent,
+  ReplayedEvent,
+} from './events/component-event.service.js';
+export * from './events/component-event.errors.js';
 export type { ComponentEvent, EventDisposition } from './events/event-bus.js';
 export { readCreateTime } from './events/push-opener.js';
 export { readPushQuery, checkFreshness } from './events/push-query.js';
@@ -37,11 +42,22 @@ export {
   VerifyTicketService,
   VerifyTicketStatus,
 } from './component-ticket/verify-ticket.service.js';
+export {
+  ComponentQuotaService,
+  ApiQuota,
+  ApiRateLimit,
+  RidInfo,
+  RidNotFoundError,
+  InvalidCgiPathError,
+  QuotaResetLimitError,
+} from './component-ticket/component-quota.service.js';
+export { RefreshBacklogReader, ComponentBacklog } from './component-ticket/refresh-backlog.js';
 export * from './authorizer/authorizer.errors.js';
 export * from './authorizer/authorizer.types.js';
 export { AuthorizerEvents, AuthorizerEventMap } from './authorizer/authorizer.events.js';
 export { AuthorizerService, RedeemContext, RedeemResult } from './authorizer/authorizer.service.js';
 export { AuthorizerTokenService, RefreshResult } from './authorizer/authorizer-token.service.js';
+export type { IssuedToken } from './authorizer/authorizer-token.service.js';
 export {
   AuthorizerRefreshScheduler,
   SweepResult,
@@ -67,3 +83,4 @@ export {
 } from './jsapi/jsapi.service.js';
 export { WECHAT_OPEN_ENTITIES } from './entities.js';
 export { wechatOpenMigrations } from './migrations/index.js';
+export { WriteBatcher } from './concurrency/write-batcher.js';

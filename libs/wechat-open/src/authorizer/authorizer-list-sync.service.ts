@@ -36,11 +36,16 @@ export class AuthorizerListSyncService {
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
 
-  /** Looks up the account's refresh token in api_get_authorizer_list (61023 recovery). */
+  /**
+   * Looks up the account's refresh token in api_get_authorizer_list (61023 recovery); null for
+   * an account the platform detached (only a new authorization brings it back).
+   */
   async recoverRefreshToken(
     componentAppid: string,
     authorizerAppid: string,
   ): Promise<string | null> {
+    const record = await this.repo.find(componentAppid, authorizerAppid);
+    if (record?.status === 'detached') return null;
     for await (const item of this.authorizerList(componentAppid)) {
       if (item.authorizer_appid === authorizerAppid) return item.refresh_token || null;
     }
@@ -49,7 +54,8 @@ export class AuthorizerListSyncService {
 
   /**
    * api_get_authorizer_list sync: recovers refresh tokens and registers accounts the database
-   * does not know (after a restore, say). Returns what it changed.
+   * does not know (after a restore, say); revoked and detached accounts are left as they are.
+   * Returns what it changed.
    */
   async syncAuthorizerList(
     componentAppid: string,
@@ -64,7 +70,8 @@ export class AuthorizerListSyncService {
       const now = this.clock.now();
       const changed = await this.repo.transaction(async (m) => {
         const before = await this.repo.find(componentAppid, item.authorizer_appid, m);
-        if (before?.status === 'revoked') return null;
+        // WeChat still lists a detached account (it is still authorized there): leave it be.
+        if (before?.status === 'revoked' || before?.status === 'detached') return null;
         const current = before
           ? await this.tokens.refreshToken(m, componentAppid, item.authorizer_appid)
           : null;

@@ -2,19 +2,34 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../core/clock.js';
 import { APPLIED, EventDisposition } from '../events/event-bus.js';
+import { EventLogRepository } from '../events/event-log.repository.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import { diffRecords, olderPush, wholeSeconds } from './authorizer-record.js';
 import { AuthorizerTokenStore } from './authorizer-token.store.js';
-import { AuthorizerNotFoundError } from './authorizer.errors.js';
+import { checkSearch, encodeCursor } from './authorizer-search.js';
+import { AuthorizerNotFoundError, InvalidQueryError } from './authorizer.errors.js';
 import { AuthorizerEvents } from './authorizer.events.js';
 import { AuthorizerRepository, HistoryEntry } from './authorizer.repository.js';
 import {
+  AuthorizationEventView,
+  AuthorizerPage,
   AuthorizerRecord,
+  AuthorizerSearch,
   AuthorizerTokenHealth,
   ChangeCause,
+  RefreshLogView,
   TenantBinding,
 } from './authorizer.types.js';
+
+/** The pushes that change an account's authorization (what authorizationEvents lists). */
+const AUTHORIZATION_INFO_TYPES: AuthorizationEventView['infoType'][] = [
+  'authorized',
+  'updateauthorized',
+  'unauthorized',
+];
+/** Most rows a log read returns at once. */
+const MAX_LOG_LIMIT = 1000;
 import { decideTenant, TenantDecision } from './tenant-policy.js';
 
 /**
@@ -29,6 +44,7 @@ export class AuthorizerRegistryService {
     private readonly repo: AuthorizerRepository,
     private readonly tokens: AuthorizerTokenStore,
     private readonly events: AuthorizerEvents,
+    private readonly eventLog: EventLogRepository,
     private readonly clock: Clock,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
@@ -56,6 +72,48 @@ export class AuthorizerRegistryService {
     authorizerAppid: string,
   ): Promise<AuthorizerTokenHealth | null> {
     return this.tokens.health(componentAppid, authorizerAppid);
+  }
+
+  async search(query: AuthorizerSearch): Promise<AuthorizerPage> {
+    const q = checkSearch(query);
+    const { rows, total } = await this.repo.search(q);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => r.record),
+      total,
+      nextCursor:
+        rows.length > q.limit && last ? encodeCursor(q.sort, q.order, last.position) : null,
+    };
+  }
+
+  async refreshLog(
+    componentAppid: string,
+    authorizerAppid: string,
+    limit: number,
+  ): Promise<RefreshLogView[]> {
+    return this.repo.refreshLog(componentAppid, authorizerAppid, checkLimit(limit));
+  }
+
+  async authorizationEvents(
+    componentAppid: string,
+    authorizerAppid: string,
+    limit: number,
+  ): Promise<AuthorizationEventView[]> {
+    const rows = await this.eventLog.forAccount(
+      componentAppid,
+      authorizerAppid,
+      AUTHORIZATION_INFO_TYPES,
+      checkLimit(limit),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      infoType: r.infoType as AuthorizationEventView['infoType'],
+      createTime: r.createTime,
+      receivedAt: r.receivedAt,
+      disposition: r.disposition,
+      note: r.note,
+    }));
   }
 
   /** When the account's last authorization state change happened, or null (unknown account). */
@@ -159,6 +217,52 @@ export class AuthorizerRegistryService {
     if (result && 'status' in result) this.events.emit('needs_reauth', { record: result, cause });
   }
 
+  /**
+   * The platform lets go of the account (WeChat has no way for it to unauthorize itself): status
+   * `detached`, tokens erased so refreshing stops, tenant and history kept. Announced as
+   * `revoked` (record.status says `detached`), so that JS-SDK tickets and cached copies go as
+   * after a revocation. A later authorization (push or landing) re-activates it. Idempotent.
+   */
+  async detach(
+    componentAppid: string,
+    authorizerAppid: string,
+    cause: ChangeCause,
+  ): Promise<AuthorizerRecord> {
+    const now = this.clock.now();
+    const { record, changed } = await this.repo.transaction(async (m) => {
+      const before = await this.repo.find(componentAppid, authorizerAppid, m);
+      if (!before) throw new AuthorizerNotFoundError(authorizerAppid, componentAppid);
+      if (before.status === 'detached') return { record: before, changed: false };
+      // A state change like a push's: an authorization push created before now cannot undo it.
+      await this.repo.advanceStateEvent(
+        m,
+        componentAppid,
+        authorizerAppid,
+        wholeSeconds(now),
+        false,
+      );
+      const after: AuthorizerRecord = { ...before, status: 'detached', updatedAt: now };
+      await this.repo.save(m, after);
+      await this.tokens.erase(m, componentAppid, authorizerAppid);
+      await this.repo.appendHistory(m, {
+        componentAppid,
+        authorizerAppid,
+        tenantId: before.tenantId,
+        action: 'detached',
+        changes: diffRecords(before, after),
+        cause,
+        actor: this.options.instanceId,
+        at: now,
+      });
+      return { record: after, changed: true };
+    });
+    if (changed) {
+      this.logger.log(`${authorizerAppid} of ${componentAppid} is now detached (${cause})`);
+      this.events.emit('revoked', { record, cause });
+    }
+    return record;
+  }
+
   /** The record after the change; null when nothing changed; a disposition when ignored. */
   private async setStatus(
     componentAppid: string,
@@ -189,6 +293,9 @@ export class AuthorizerRegistryService {
         return ignored;
       }
       if (before.status === status) return null;
+      // A refresh that started before a detach may end in 61023: a detached account has no
+      // refresh token to lose, and stays detached.
+      if (before.status === 'detached' && status === 'needs_reauth') return null;
       const after: AuthorizerRecord = {
         ...before,
         status,
@@ -211,4 +318,10 @@ export class AuthorizerRegistryService {
       return after;
     });
   }
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOG_LIMIT)
+    throw new InvalidQueryError('limit', `an integer from 1 to ${MAX_LOG_LIMIT}`);
+  return limit;
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { WechatApiClient, WechatRequest, WechatResponse } from '../client/wechat-api.client.js';
 import {
@@ -25,6 +26,7 @@ import {
   TokenKey,
 } from './authorizer-token.repository.js';
 import {
+  AuthorizerDetachedError,
   AuthorizerNeedsReauthError,
   AuthorizerNotFoundError,
   AuthorizerRevokedError,
@@ -43,6 +45,12 @@ interface CachedToken {
   /** What WeChat gave it (expires_in): the margins scale with it. */
   lifetimeMs: number;
   checkedAt: number;
+}
+
+/** An authorizer_access_token with the time it expires. */
+export interface IssuedToken {
+  token: string;
+  expiresAt: Date;
 }
 
 export type RefreshResult = 'ok' | 'stale' | 'revoked' | 'needs_reauth' | 'quota' | 'retry_later';
@@ -241,11 +249,40 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
       this.logger.warn(
         `token v${first.version} of ${authorizerAppid} rejected (${error.errcode}); refreshing`,
       );
-      this.forget(component, authorizerAppid, first.version);
-      await this.tokens.expireVersion(component, authorizerAppid, first.version, this.clock.now());
+      await this.expire(component, authorizerAppid, first.version);
       const second = await this.current(authorizerAppid, component);
       return call(second.token);
     }
+  }
+
+  /**
+   * The token with its expiry, read exactly as `getAuthorizerAccessToken` reads it (memory, else
+   * the row, else refreshed on demand). For hosts that hand tokens to other services.
+   */
+  async getAuthorizerToken(authorizerAppid: string, componentAppid?: string): Promise<IssuedToken> {
+    return issued(await this.current(authorizerAppid, componentAppid));
+  }
+
+  /**
+   * Someone holding `rejectedToken` was told by WeChat that it is invalid (40001 / 42001).
+   * Compare-and-swap: only while it is still the current token (compared in constant time) is
+   * its version made due and the next one fetched; when the current token already differs it is
+   * returned as is. However many callers report the same token, at most one refresh follows:
+   * the version CAS in the database and single-flight in memory see to it, across instances too.
+   */
+  async rejectToken(
+    authorizerAppid: string,
+    rejectedToken: string,
+    componentAppid?: string,
+  ): Promise<IssuedToken> {
+    const component = componentAppid ?? (await this.resolveComponent(authorizerAppid));
+    const current = await this.current(authorizerAppid, component);
+    if (!sameSecret(current.token, rejectedToken)) return issued(current);
+    this.logger.warn(
+      `token v${current.version} of ${authorizerAppid} reported rejected; refreshing`,
+    );
+    await this.expire(component, authorizerAppid, current.version);
+    return issued(await this.current(authorizerAppid, component));
   }
 
   /** Calls any WeChat API on the account's behalf (`?access_token=` added), with the retry above. */
@@ -459,6 +496,19 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
     );
   }
 
+  /**
+   * Token `version` is dead: drop its copy here and make it due in the database, only if it is
+   * still the stored version (a newer one stays).
+   */
+  private async expire(
+    componentAppid: string,
+    authorizerAppid: string,
+    version: number,
+  ): Promise<void> {
+    this.forget(componentAppid, authorizerAppid, version);
+    await this.tokens.expireVersion(componentAppid, authorizerAppid, version, this.clock.now());
+  }
+
   /** The component the account is authorized for (AuthorizerLocator). */
   private resolveComponent(authorizerAppid: string): Promise<string> {
     return this.locator.componentOf(authorizerAppid);
@@ -475,6 +525,7 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
     if (!row) throw new AuthorizerNotFoundError(k.authorizerAppid, k.componentAppid);
     if (row.status === 'revoked') throw new AuthorizerRevokedError(k.authorizerAppid);
     if (row.status === 'needs_reauth') throw new AuthorizerNeedsReauthError(k.authorizerAppid);
+    if (row.status === 'detached') throw new AuthorizerDetachedError(k.authorizerAppid);
     return row;
   }
 
@@ -504,6 +555,18 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
       this.options.minTokenRemainingSec,
     );
   }
+}
+
+function issued(t: CachedToken): IssuedToken {
+  return { token: t.token, expiresAt: new Date(t.expiresAt) };
+}
+
+/** Whether two secrets are equal, in time that depends on neither (hashes have one length). */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(
+    createHash('sha256').update(a).digest(),
+    createHash('sha256').update(b).digest(),
+  );
 }
 
 /** A stored token's lifetime (expiry − issue), or WeChat's nominal one when unknown. */

@@ -11,10 +11,14 @@ import {
 /** One authorized account of one component (the registry). The repositories read and write it
  * through TypeORM, and through raw SQL only where a comment there says why (locks, CAS, NOTIFY). */
 @Entity('authorizer')
-@Check('authorizer_status_check', `status IN ('authorized', 'revoked', 'needs_reauth')`)
+@Check('authorizer_status_check', `status IN ('authorized', 'revoked', 'needs_reauth', 'detached')`)
 @Check('authorizer_account_kind_check', `account_kind IN ('official_account', 'mini_program')`)
 @Index('authorizer_tenant', ['tenantId', 'componentAppid'])
 @Index('authorizer_appid', ['authorizerAppid'])
+// The admin search's sort keys, each with the keyset's tie-breakers: a page is an index range.
+@Index('authorizer_authorized_at', ['authorizedAt', 'componentAppid', 'authorizerAppid'])
+@Index('authorizer_updated_at', ['updatedAt', 'componentAppid', 'authorizerAppid'])
+@Index('authorizer_nick_name', ['nickName', 'componentAppid', 'authorizerAppid'])
 // The migration orders this index NULLS FIRST (never-fetched profiles come first, as the query
 // asks); TypeORM can neither say nor compare that, so the entity names the column only.
 @Index('authorizer_profile_due', ['profileRefreshedAt'], { where: `status = 'authorized'` })

@@ -16,6 +16,16 @@ export class AuthorizerRevokedError extends WechatOpenError {
   }
 }
 
+/**
+ * The platform detached the account (AuthorizerService.detach): it has no tokens until its owner
+ * authorizes again.
+ */
+export class AuthorizerDetachedError extends WechatOpenError {
+  constructor(authorizerAppid: string) {
+    super('AUTHORIZER_DETACHED', 'the platform has detached the account', { authorizerAppid });
+  }
+}
+
 /** The refresh token is lost (61023, not recoverable): the owner must authorize again. */
 export class AuthorizerNeedsReauthError extends WechatOpenError {
   constructor(authorizerAppid: string) {
@@ -66,5 +76,19 @@ export class AuthorizationCodeBusyError extends WechatOpenError {
 export class AuthorizationCodeError extends WechatOpenError {
   constructor(errcode: number | null, reason: string) {
     super('AUTHORIZATION_CODE_INVALID', reason, { errcode });
+  }
+}
+
+/** A search cursor that is malformed, or was made for another sort or order. */
+export class InvalidCursorError extends WechatOpenError {
+  constructor(reason: string) {
+    super('INVALID_CURSOR', `invalid cursor: ${reason}`, {});
+  }
+}
+
+/** A read of the registry asked for something out of range (a limit, a sort, a status, ...). */
+export class InvalidQueryError extends WechatOpenError {
+  constructor(field: string, reason: string) {
+    super('INVALID_QUERY', `${field}: ${reason}`, { field });
   }
 }

@@ -6,6 +6,10 @@ import { AuthorizerRecord } from './authorizer.types.js';
 export interface AuthorizerEventMap {
   /** Authorized for the first time, again after a revocation, or with changed permissions. */
   authorized: { record: AuthorizerRecord; cause: string };
+  /**
+   * The authorization ended: revoked by the account (record.status `revoked`), or detached by
+   * the platform (`detached`). Its tokens are erased; JS-SDK tickets and cached copies must go.
+   */
   revoked: { record: AuthorizerRecord; cause: string };
   /** The refresh token is lost: the owner must authorize again. */
   needs_reauth: { record: AuthorizerRecord; cause: string };

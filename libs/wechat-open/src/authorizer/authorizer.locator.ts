@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import {
   AuthorizerAmbiguousError,
+  AuthorizerDetachedError,
   AuthorizerNeedsReauthError,
   AuthorizerNotFoundError,
   AuthorizerRevokedError,
@@ -33,8 +34,8 @@ export class AuthorizerLocator implements OnModuleInit {
 
   /**
    * The component the account is authorized for. Throws AUTHORIZER_AMBIGUOUS when it is
-   * authorized for several, AUTHORIZER_REVOKED / AUTHORIZER_NEEDS_REAUTH when its only record is
-   * so, AUTHORIZER_NOT_FOUND when there is none.
+   * authorized for several, AUTHORIZER_REVOKED / AUTHORIZER_DETACHED / AUTHORIZER_NEEDS_REAUTH
+   * when its only record is so, AUTHORIZER_NOT_FOUND when there is none.
    */
   async componentOf(authorizerAppid: string): Promise<string> {
     const known = this.known.get(authorizerAppid);
@@ -50,6 +51,8 @@ export class AuthorizerLocator implements OnModuleInit {
     }
     if (records.length === 1 && records[0].status === 'revoked')
       throw new AuthorizerRevokedError(authorizerAppid);
+    if (records.length === 1 && records[0].status === 'detached')
+      throw new AuthorizerDetachedError(authorizerAppid);
     if (records.length === 1) throw new AuthorizerNeedsReauthError(authorizerAppid);
     throw new AuthorizerNotFoundError(authorizerAppid);
   }

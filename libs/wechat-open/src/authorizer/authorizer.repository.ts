@@ -1,14 +1,39 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { Brackets, DataSource, EntityManager } from 'typeorm';
 import { InjectWechatOpenDataSource } from '../core/data-source.js';
 import { returnedRows } from '../core/sql.js';
-import { AuthorizerEntity, AuthorizerHistoryEntity } from './authorizer.entities.js';
+import { CheckedSearch, SearchPosition } from './authorizer-search.js';
+import {
+  AuthorizerEntity,
+  AuthorizerHistoryEntity,
+  AuthorizerRefreshLogEntity,
+} from './authorizer.entities.js';
 import {
   AuthorizerProfile,
   AuthorizerRecord,
+  AuthorizerSortKey,
   AuthorizerStatus,
   ChangeCause,
+  RefreshLogView,
 } from './authorizer.types.js';
+
+/**
+ * Each sort key: its column, how its value is printed for a cursor (timestamps in UTC to the
+ * microsecond, which a JS Date would round) and the type it is read back as.
+ */
+const SORT_COLUMNS: Record<AuthorizerSortKey, { property: string; key: string; type: string }> = {
+  authorizedAt: {
+    property: 'a.authorizedAt',
+    key: `to_char(a.authorized_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    type: 'timestamptz',
+  },
+  updatedAt: {
+    property: 'a.updatedAt',
+    key: `to_char(a.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    type: 'timestamptz',
+  },
+  nickName: { property: 'a.nickName', key: 'a.nick_name', type: 'text' },
+};
 
 function toRecord(e: AuthorizerEntity): AuthorizerRecord {
   const n = (v: number | string | null | undefined) =>
@@ -115,6 +140,103 @@ export class AuthorizerRepository {
       order: { authorizedAt: { direction: 'DESC', nulls: 'LAST' } },
     });
     return rows.map(toRecord);
+  }
+
+  /**
+   * One page of a search and the number of all matches. Keyset pagination on (sort value,
+   * component_appid, authorizer_appid), all three the same way, NULLs where PostgreSQL puts them
+   * (last ascending, first descending): the sort indexes serve both orders. Returns up to
+   * `limit + 1` rows, the last one telling that there is a next page, each with its position.
+   */
+  async search(
+    q: CheckedSearch,
+  ): Promise<{ rows: { record: AuthorizerRecord; position: SearchPosition }[]; total: number }> {
+    const filtered = this.db.getRepository(AuthorizerEntity).createQueryBuilder('a');
+    if (q.tenantId !== undefined)
+      filtered.andWhere('a.tenantId = :tenantId', { tenantId: q.tenantId });
+    if (q.componentAppid !== undefined)
+      filtered.andWhere('a.componentAppid = :componentAppid', {
+        componentAppid: q.componentAppid,
+      });
+    if (q.statuses) filtered.andWhere('a.status IN (:...statuses)', { statuses: q.statuses });
+    if (q.accountKind !== undefined)
+      filtered.andWhere('a.accountKind = :accountKind', { accountKind: q.accountKind });
+    if (q.permissionSetId !== undefined)
+      filtered.andWhere('a.funcInfo @> ARRAY[CAST(:permissionSetId AS integer)]', {
+        permissionSetId: q.permissionSetId,
+      });
+    if (q.textPattern !== undefined) {
+      const like = (column: string) => `${column} ILIKE :textPattern ESCAPE '\\'`;
+      const params = { textPattern: q.textPattern };
+      filtered.andWhere(
+        new Brackets((w) =>
+          w
+            .where(like('a.nickName'), params)
+            .orWhere(like('a.principalName'), params)
+            .orWhere(like('a.authorizerAppid'), params),
+        ),
+      );
+    }
+    const total = await filtered.getCount();
+    const col = SORT_COLUMNS[q.sort];
+    const page = filtered.clone();
+    if (q.after) page.andWhere(afterPosition(col.property, col.type, q.order, q.after));
+    const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+    const { entities, raw } = await page
+      .addSelect(col.key, 'sort_key')
+      .orderBy(col.property, dir, dir === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST')
+      .addOrderBy('a.componentAppid', dir)
+      .addOrderBy('a.authorizerAppid', dir)
+      .limit(q.limit + 1)
+      .getRawAndEntities<{
+        a_component_appid: string;
+        a_authorizer_appid: string;
+        sort_key: string | null;
+      }>();
+    const keys = new Map(
+      raw.map((r) => [`${r.a_component_appid}/${r.a_authorizer_appid}`, r.sort_key]),
+    );
+    return {
+      total,
+      rows: entities.map((e) => ({
+        record: toRecord(e),
+        position: {
+          key: keys.get(`${e.componentAppid}/${e.authorizerAppid}`) ?? null,
+          componentAppid: e.componentAppid,
+          authorizerAppid: e.authorizerAppid,
+        },
+      })),
+    };
+  }
+
+  /** The account's refresh attempts, newest first: times, outcomes, never a token. */
+  async refreshLog(
+    componentAppid: string,
+    authorizerAppid: string,
+    limit: number,
+  ): Promise<RefreshLogView[]> {
+    const rows = await this.db.getRepository(AuthorizerRefreshLogEntity).find({
+      select: {
+        id: true,
+        instance: true,
+        trigger: true,
+        result: true,
+        errcode: true,
+        durationMs: true,
+        at: true,
+      },
+      where: { componentAppid, authorizerAppid },
+      order: { at: 'DESC', id: 'DESC' },
+      take: limit,
+    });
+    return rows.map((r) => ({
+      at: r.at,
+      trigger: r.trigger,
+      result: r.result,
+      errcode: r.errcode ?? null,
+      durationMs: Number(r.durationMs),
+      instance: r.instance,
+    }));
   }
 
   /** Inserts or replaces the record (inside the caller's transaction). */
@@ -260,4 +382,36 @@ export class AuthorizerRepository {
       },
     );
   }
+}
+
+/**
+ * The rows after `p` in the order (sort value, component, account), all ascending or all
+ * descending; a NULL sort value is above every other (PostgreSQL's order). Row comparisons, so
+ * that the sort index bounds the scan.
+ */
+function afterPosition(
+  column: string,
+  type: string,
+  order: 'asc' | 'desc',
+  p: SearchPosition,
+): Brackets {
+  const op = order === 'asc' ? '>' : '<';
+  const params = {
+    afterKey: p.key,
+    afterComponent: p.componentAppid,
+    afterAccount: p.authorizerAppid,
+  };
+  const tail = `(a.componentAppid, a.authorizerAppid) ${op} (:afterComponent, :afterAccount)`;
+  const full = `(${column}, a.componentAppid, a.authorizerAppid) ${op} (CAST(:afterKey AS ${type}), :afterComponent, :afterAccount)`;
+  return new Brackets((w) => {
+    if (p.key === null) {
+      // Among the NULLs: ascending they come last (nothing after them), descending first.
+      w.where(`${column} IS NULL AND ${tail}`, params);
+      if (order === 'desc') w.orWhere(`${column} IS NOT NULL`);
+    } else {
+      // The row comparison is NULL for a NULL value: those come after every value ascending.
+      w.where(full, params);
+      if (order === 'asc') w.orWhere(`${column} IS NULL`);
+    }
+  });
 }

@@ -10,10 +10,14 @@ import { AuthorizerProfileService } from './authorizer-profile.service.js';
 import { AuthorizerRegistryService } from './authorizer-registry.service.js';
 import { HistoryEntry } from './authorizer.repository.js';
 import {
+  AuthorizationEventView,
+  AuthorizerPage,
   AuthorizerProfile,
   AuthorizerRecord,
+  AuthorizerSearch,
   AuthorizerTokenHealth,
   ChangeCause,
+  RefreshLogView,
 } from './authorizer.types.js';
 
 export type { RedeemContext, RedeemResult } from './authorization-redemption.service.js';
@@ -59,6 +63,51 @@ export class AuthorizerService {
     authorizerAppid: string,
   ): Promise<AuthorizerTokenHealth | null> {
     return this.registry.tokenHealth(componentAppid, authorizerAppid);
+  }
+
+  /**
+   * Accounts matching every filter given, a page at a time (keyset pagination: pass the page's
+   * nextCursor for the next one). Sorted by authorizedAt desc unless told; limit 1..200, default
+   * 50. Throws INVALID_CURSOR for a cursor made for another sort or order, INVALID_QUERY for a
+   * filter out of range.
+   */
+  search(query: AuthorizerSearch): Promise<AuthorizerPage> {
+    return this.registry.search(query);
+  }
+
+  /** The account's token refresh attempts, newest first (limit 1..1000, default 100). */
+  refreshLog(
+    componentAppid: string,
+    authorizerAppid: string,
+    limit = 100,
+  ): Promise<RefreshLogView[]> {
+    return this.registry.refreshLog(componentAppid, authorizerAppid, limit);
+  }
+
+  /**
+   * The authorized / updateauthorized / unauthorized pushes stored about the account, newest
+   * first, without their content (limit 1..1000, default 100).
+   */
+  authorizationEvents(
+    componentAppid: string,
+    authorizerAppid: string,
+    limit = 100,
+  ): Promise<AuthorizationEventView[]> {
+    return this.registry.authorizationEvents(componentAppid, authorizerAppid, limit);
+  }
+
+  /**
+   * Detaches the account from the platform (WeChat lets no platform unauthorize itself): status
+   * `detached`, tokens and JS-SDK tickets erased, no refreshing, no profile runs, not brought
+   * back by the list sync; the tenant and the history stay. A new authorization re-activates it.
+   * Idempotent; AUTHORIZER_NOT_FOUND for an unknown account.
+   */
+  detach(
+    componentAppid: string,
+    authorizerAppid: string,
+    cause: ChangeCause,
+  ): Promise<AuthorizerRecord> {
+    return this.registry.detach(componentAppid, authorizerAppid, cause);
   }
 
   /**

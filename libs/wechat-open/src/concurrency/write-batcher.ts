@@ -12,6 +12,8 @@ export class WriteBatcher<TIn, TOut> {
   private timer?: NodeJS.Timeout;
   /** When the pending group is due (performance.now()), while the timer runs. */
   private due = Infinity;
+  /** Groups handed to `flush` and not done yet (`close` waits for them). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly flush: (items: TIn[]) => Promise<TOut[]>,
@@ -41,6 +43,15 @@ export class WriteBatcher<TIn, TOut> {
     this.drain();
   }
 
+  /**
+   * Writes what is waiting now and resolves when every group written so far is done (whether
+   * it succeeded or not: its submitters hear that). For shutdown: nothing submitted is lost.
+   */
+  async close(): Promise<void> {
+    this.drain();
+    await Promise.all(this.inFlight);
+  }
+
   private drain(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -48,9 +59,11 @@ export class WriteBatcher<TIn, TOut> {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    this.flush(batch.map((b) => b.item)).then(
+    const written = this.flush(batch.map((b) => b.item)).then(
       (results) => batch.forEach((b, i) => b.resolve(results[i])),
       (error: unknown) => batch.forEach((b) => b.reject(error)),
     );
+    this.inFlight.add(written);
+    void written.finally(() => this.inFlight.delete(written));
   }
 }

@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Clock } from '../core/clock.js';
-import { WechatPushError } from '../errors/crypto.errors.js';
-import { optionalField, requireField } from '../xml/wechat-xml.js';
+import { WechatPushError, WechatXmlError } from '../errors/crypto.errors.js';
+import { optionalField, requireField, XmlFields } from '../xml/wechat-xml.js';
+import { EventNotFoundError, EventNotReplayableError } from './component-event.errors.js';
 import { ComponentEvent, EventDisposition, WechatEventBus } from './event-bus.js';
 import { EventLogRepository } from './event-log.repository.js';
-import { KNOWN_INFO_TYPES } from './info-types.js';
+import { infoTypeLabel, KNOWN_INFO_TYPES } from './info-types.js';
 import { PushOpener } from './push-opener.js';
-import { redactFields } from './redact.js';
+import { redactedFieldsIn, redactFields } from './redact.js';
 import { EVENT_BUS } from '../core/internal-tokens.js';
 
 export interface ReceivedEvent {
@@ -18,6 +19,15 @@ export interface ReceivedEvent {
   handled: boolean;
   /** Applied, or ignored with the reason (an older authorization push, an older ticket). */
   disposition: EventDisposition;
+}
+
+/** What a replayed push came to (ComponentEventService.replay). */
+export interface ReplayedEvent {
+  infoType: string;
+  /** `applied`, or `ignored` (see note). */
+  disposition: EventDisposition['outcome'];
+  /** Why it was ignored (older than the account's last state change, no handler), else null. */
+  note: string | null;
 }
 
 /**
@@ -77,5 +87,50 @@ export class ComponentEventService {
       this.logger.log(`recorded ${name} for ${componentAppid} (no handler)`);
     }
     return { infoType, firstDelivery, handled: parsed.handled, disposition };
+  }
+
+  /**
+   * Runs a stored push through its handler again, as if WeChat had pushed it now (handlers are
+   * idempotent and ignore a push older than the account's last state change). Only pushes whose
+   * stored content is complete can be: the log keeps no credential, so `authorized`,
+   * `updateauthorized` (their code) and `component_verify_ticket` throw EVENT_NOT_REPLAYABLE.
+   * EVENT_NOT_FOUND for an unknown id or another component's. The log is not written again.
+   */
+  async replay(componentAppid: string, eventId: string): Promise<ReplayedEvent> {
+    const stored = await this.log.find(componentAppid, eventId);
+    if (!stored) throw new EventNotFoundError(componentAppid, eventId);
+    const label = infoTypeLabel(stored.infoType);
+    const missing = redactedFieldsIn(stored.payload);
+    if (missing.length > 0) {
+      throw new EventNotReplayableError(
+        stored.id,
+        label,
+        `the log keeps no credential, and the push's ${missing.join(', ')} was one`,
+      );
+    }
+    const event: ComponentEvent = {
+      componentAppid,
+      infoType: stored.infoType,
+      createTime: stored.createTime,
+      // Stored as redactFields() wrote it: the parsed XML's own shape (strings, objects, arrays).
+      fields: stored.payload as XmlFields,
+    };
+    let parsed;
+    try {
+      parsed = this.bus.parse(event);
+    } catch (error) {
+      if (!(error instanceof WechatXmlError)) throw error;
+      // It passed when it arrived: the handler has since become stricter.
+      throw new EventNotReplayableError(stored.id, label, `its handler refuses it (${error.code})`);
+    }
+    const disposition = await parsed.apply();
+    this.logger.log(
+      `replayed event ${stored.id} (${label}) of ${componentAppid}: ${disposition.outcome}`,
+    );
+    return {
+      infoType: stored.infoType,
+      disposition: disposition.outcome,
+      note: disposition.outcome === 'ignored' ? disposition.reason : null,
+    };
   }
 }

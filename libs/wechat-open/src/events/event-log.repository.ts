@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectWechatOpenDataSource } from '../core/data-source.js';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
+import { EventLogEntity } from './event-log.entity.js';
 
 export interface NewEventLogRow {
   componentAppid: string;
@@ -14,6 +15,27 @@ export interface NewEventLogRow {
   note: string | null;
 }
 
+/** A stored push without its payload: what may be shown to anyone who may see the account. */
+export interface EventLogSummary {
+  id: string;
+  infoType: string;
+  createTime: Date;
+  receivedAt: Date;
+  disposition: 'applied' | 'ignored';
+  note: string | null;
+}
+
+/** A stored push with its (redacted) payload, for a replay. */
+export interface StoredEvent extends EventLogSummary {
+  componentAppid: string;
+  authorizerAppid: string | null;
+  payload: Record<string, unknown>;
+}
+
+/** The largest bigint: a longer id cannot be one. */
+const MAX_ID = 9_223_372_036_854_775_807n;
+
+/** wechat_event_log: appended to once per push, read by the admin pages and replays. */
 @Injectable()
 export class EventLogRepository {
   constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
@@ -41,5 +63,53 @@ export class EventLogRepository {
       ],
     );
     return inserted.length === 1;
+  }
+
+  /** The account's pushes of these InfoTypes, newest first, without their payloads. */
+  async forAccount(
+    componentAppid: string,
+    authorizerAppid: string,
+    infoTypes: string[],
+    limit: number,
+  ): Promise<EventLogSummary[]> {
+    const rows = await this.db.getRepository(EventLogEntity).find({
+      select: {
+        id: true,
+        infoType: true,
+        createTime: true,
+        receivedAt: true,
+        disposition: true,
+        note: true,
+      },
+      where: { componentAppid, authorizerAppid, infoType: In(infoTypes) },
+      order: { receivedAt: 'DESC', id: 'DESC' },
+      take: limit,
+    });
+    return rows.map((r) => ({
+      id: String(r.id),
+      infoType: r.infoType,
+      createTime: r.createTime,
+      receivedAt: r.receivedAt,
+      disposition: r.disposition,
+      note: r.note ?? null,
+    }));
+  }
+
+  /** The component's push with this id, or null (also for an id that is not a positive bigint). */
+  async find(componentAppid: string, id: string): Promise<StoredEvent | null> {
+    if (!/^[1-9][0-9]{0,18}$/.test(id) || BigInt(id) > MAX_ID) return null;
+    const r = await this.db.getRepository(EventLogEntity).findOneBy({ componentAppid, id });
+    if (!r) return null;
+    return {
+      id: String(r.id),
+      componentAppid: r.componentAppid,
+      authorizerAppid: r.authorizerAppid ?? null,
+      infoType: r.infoType,
+      createTime: r.createTime,
+      receivedAt: r.receivedAt,
+      disposition: r.disposition,
+      note: r.note ?? null,
+      payload: r.payload,
+    };
   }
 }

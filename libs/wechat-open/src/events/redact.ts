@@ -21,3 +21,19 @@ function redactValue(value: XmlValue): unknown {
   if (Array.isArray(value)) return value.map(redactValue);
   return redactFields(value);
 }
+
+/** The credential fields a stored (redacted) payload had, at any depth: what a replay lacks. */
+export function redactedFieldsIn(payload: unknown): string[] {
+  const found = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        if (SECRET_FIELDS.has(k.toLowerCase())) found.add(k);
+        else walk(v);
+      }
+    }
+  };
+  walk(payload);
+  return [...found].sort();
+}

@@ -5,6 +5,7 @@ import { EventOutcomes1795000300000 } from './1795000300000-EventOutcomes.js';
 import { TicketRequests1795000310000 } from './1795000310000-TicketRequests.js';
 import { RefreshBackoff1795000320000 } from './1795000320000-RefreshBackoff.js';
 import { DurableRedemption1795000330000 } from './1795000330000-DurableRedemption.js';
+import { AdminDashboard1795000340000 } from './1795000340000-AdminDashboard.js';
 
 /**
  * The library's schema, every migration oldest first (raw SQL, each with a real down()). Give it
@@ -19,4 +20,5 @@ export const wechatOpenMigrations = [
   TicketRequests1795000310000,
   RefreshBackoff1795000320000,
   DurableRedemption1795000330000,
+  AdminDashboard1795000340000,
 ];

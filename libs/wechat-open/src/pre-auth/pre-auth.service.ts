@@ -28,6 +28,11 @@ export interface CreateSessionInput {
   categoryIdList?: number[];
   /** Where the tenant's user goes afterwards; must be on the tenant's allow-list. */
   returnUrl: string;
+  /**
+   * URL prefixes this tenant may return to, besides `preAuth.returnUrlAllowList` (a host that
+   * keeps tenants' settings in its own tables passes them here).
+   */
+  returnUrlPrefixes?: readonly string[];
 }
 
 export interface CreatedSession {
@@ -87,7 +92,7 @@ export class PreAuthService {
       throw new PreAuthError('INVALID_LINK_OPTIONS', 'category_id_list must be positive integers');
     }
     if (!input.tenantId) throw new PreAuthError('INVALID_LINK_OPTIONS', 'tenantId is required');
-    this.checkReturnUrl(input.tenantId, input.returnUrl);
+    this.checkReturnUrl(input.tenantId, input.returnUrl, input.returnUrlPrefixes ?? []);
     const now = this.clock.now();
     const session = {
       id: randomBytes(24).toString('base64url'),
@@ -249,7 +254,11 @@ export class PreAuthService {
   }
 
   /** No open redirect: the URL must sit under one of the tenant's allowed prefixes. */
-  private checkReturnUrl(tenantId: string, returnUrl: string): void {
+  private checkReturnUrl(
+    tenantId: string,
+    returnUrl: string,
+    extraPrefixes: readonly string[],
+  ): void {
     let url: URL;
     try {
       url = new URL(returnUrl);
@@ -262,9 +271,11 @@ export class PreAuthService {
     const allowed = [
       ...(this.options.preAuth.returnUrlAllowList[tenantId] ?? []),
       ...(this.options.preAuth.returnUrlAllowList['*'] ?? []),
+      ...extraPrefixes,
     ];
     const ok = allowed.some((prefix) => {
-      const p = new URL(prefix);
+      const p = parseUrl(prefix);
+      if (!p) return false;
       return (
         p.origin === url.origin &&
         url.pathname.startsWith(p.pathname) &&
@@ -276,5 +287,13 @@ export class PreAuthService {
       throw new PreAuthError('INVALID_RETURN_URL', "returnUrl is not on the tenant's allow-list", {
         tenantId,
       });
+  }
+}
+
+function parseUrl(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
   }
 }
