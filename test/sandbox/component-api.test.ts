@@ -408,4 +408,107 @@ describe('sandbox component APIs', () => {
       expect((await post('clear_quota/v2', v2)).errcode).toBe(48006);
     });
   });
+
+  describe('openapi: quota/get and rid/get', () => {
+    const openapi = (path: string, body: unknown, token: string) =>
+      sandbox.api(`/cgi-bin/openapi/${path}`, body, { access_token: token });
+
+    it('counts calls per cgi_path and caller; clear_quota zeroes them', async () => {
+      await sandbox.ok('PUT', '/settings', { apiDailyLimit: 50 });
+      const cat = await sandbox.componentToken();
+      const { accessToken } = await sandbox.authorizeAndExchange(cat, OA);
+      await post('api_create_preauthcode', { component_appid: COMPONENT.appid }, cat);
+      await post('api_create_preauthcode', { component_appid: COMPONENT.appid }, cat);
+      const quota = await openapi(
+        'quota/get',
+        { cgi_path: '/cgi-bin/component/api_create_preauthcode' },
+        cat,
+      );
+      expect(quota).toEqual({
+        errcode: 0,
+        errmsg: 'ok',
+        quota: { daily_limit: 50, used: 2, remain: 48 },
+        rate_limit: { call_count: expect.any(Number), refresh_second: expect.any(Number) },
+        component_rate_limit: {
+          call_count: expect.any(Number),
+          refresh_second: expect.any(Number),
+        },
+      });
+      // An account's calls count for the account, asked with its own token.
+      await sandbox.api('/cgi-bin/ticket/getticket', undefined, {
+        access_token: accessToken,
+        type: 'jsapi',
+      });
+      const account = await openapi(
+        'quota/get',
+        { cgi_path: '/cgi-bin/ticket/getticket' },
+        accessToken,
+      );
+      expect(account.quota).toEqual({ daily_limit: 50, used: 1, remain: 49 });
+      expect(account.component_rate_limit).toBeDefined();
+      // The other kind's API 76022, an unknown path 76021.
+      expect(
+        (await openapi('quota/get', { cgi_path: '/cgi-bin/ticket/getticket' }, cat)).errcode,
+      ).toBe(76022);
+      expect((await openapi('quota/get', { cgi_path: '/cgi-bin/nope' }, cat)).errcode).toBe(76021);
+      expect((await openapi('quota/get', {}, cat)).errcode).toBe(76021);
+      // A reset zeroes the component's counts.
+      await post('clear_quota/v2', {
+        component_appid: COMPONENT.appid,
+        appsecret: COMPONENT.secret,
+      });
+      expect(
+        (await openapi('quota/get', { cgi_path: '/cgi-bin/component/api_create_preauthcode' }, cat))
+          .quota.used,
+      ).toBe(0);
+    });
+
+    it("remembers every error answer's rid for its caller, for ridTtlSec", async () => {
+      const cat = await sandbox.componentToken();
+      const refused = await post('clear_quota/v2', {
+        component_appid: COMPONENT.appid,
+        appsecret: 'wrong',
+      });
+      expect(refused.errcode).toBe(40125);
+      const rid = /rid: (\S+)$/.exec(refused.errmsg as string)![1];
+      const info = await openapi('rid/get', { rid }, cat);
+      expect(info).toEqual({
+        errcode: 0,
+        errmsg: 'ok',
+        request: {
+          invoke_time: expect.any(Number),
+          cost_in_ms: expect.any(Number),
+          request_url: '',
+          request_body: JSON.stringify({ component_appid: COMPONENT.appid, appsecret: 'wrong' }),
+          response_body: JSON.stringify(refused),
+          client_ip: '127.0.0.1',
+        },
+      });
+      // Another caller's rid 76003, an unknown one 76001, a malformed one 76002.
+      const { accessToken } = await sandbox.authorizeAndExchange(cat, OA);
+      expect((await openapi('rid/get', { rid }, accessToken)).errcode).toBe(76003);
+      expect((await openapi('rid/get', { rid: '0123abcd-4567ef01' }, cat)).errcode).toBe(76001);
+      expect((await openapi('rid/get', { rid: 'not a rid' }, cat)).errcode).toBe(76002);
+      // Kept ridTtlSec (7 days by default), then forgotten.
+      await sandbox.ok('POST', '/clock/advance', { seconds: 3600 });
+      await sandbox.ok('PUT', '/settings', { ridTtlSec: 3600 });
+      const late = await openapi('rid/get', { rid }, await sandbox.componentToken());
+      expect(late.errcode).toBe(76001);
+    });
+
+    it('counts clear_quota resets by the month of UTC+8', async () => {
+      const v2 = { component_appid: COMPONENT.appid, appsecret: COMPONENT.secret };
+      // Move the clock to 15:30 UTC on the last day of next month: 23:30 in UTC+8.
+      const { now } = await sandbox.ok<{ now: string }>('GET', '/clock');
+      const at = new Date(now);
+      const lastDay = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 2, 0, 15, 30));
+      const ahead = lastDay.getTime() - at.getTime();
+      await sandbox.ok('POST', '/clock/advance', { seconds: Math.ceil(ahead / 1000) });
+      for (let i = 0; i < 10; i++) expect((await post('clear_quota/v2', v2)).errcode).toBe(0);
+      expect((await post('clear_quota/v2', v2)).errcode).toBe(48006);
+      // 16:30 UTC is the next day, and month, in UTC+8.
+      await sandbox.ok('POST', '/clock/advance', { seconds: 3600 });
+      expect((await post('clear_quota/v2', v2)).errcode).toBe(0);
+    });
+  });
 });

@@ -220,6 +220,8 @@ describe('sandbox faults, counters and control API', () => {
         pushAttempts: 3,
         authorizedPushTiming: 'before_redirect',
         afterRedirectPushDelayMs: 200,
+        apiDailyLimit: 10000,
+        ridTtlSec: 604800,
       });
       const changed = await sandbox.ok('PUT', '/settings', { componentTokenTtlSec: 60 });
       expect(changed.componentTokenTtlSec).toBe(60);

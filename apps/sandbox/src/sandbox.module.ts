@@ -2,6 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AccountApiController } from './api/account-api.controller.js';
 import { ComponentApiController } from './api/component-api.controller.js';
 import { ComponentApiService } from './api/component-api.service.js';
+import { OpenApiController } from './api/openapi.controller.js';
+import { OpenApiService } from './api/openapi.service.js';
+import { CallerResolver } from './common/caller.js';
 import { FaultInjector } from './common/fault-injector.service.js';
 import { SandboxClock } from './common/sandbox.clock.js';
 import { WechatEndpointInterceptor } from './common/wechat-endpoint.interceptor.js';
@@ -24,6 +27,7 @@ export class SandboxModule {
       controllers: [
         ComponentApiController,
         AccountApiController,
+        OpenApiController,
         AuthPageController,
         ControlController,
       ],
@@ -36,6 +40,8 @@ export class SandboxModule {
         TicketScheduler,
         AuthorizationService,
         ComponentApiService,
+        OpenApiService,
+        CallerResolver,
         AuthPageService,
         WechatEndpointInterceptor,
         WechatErrorFilter,

@@ -70,6 +70,10 @@ export interface SandboxSettings {
   authorizedPushTiming: AuthorizedPushTiming;
   /** Delay of the push when authorizedPushTiming is after_redirect. Default 200. */
   afterRedirectPushDelayMs: number;
+  /** `quota.daily_limit` that openapi/quota/get reports for every cgi_path. Default 10000. */
+  apiDailyLimit: number;
+  /** How long openapi/rid/get knows a rid (WeChat: 7 days). Default 604800. */
+  ridTtlSec: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<SandboxSettings> = Object.freeze({
@@ -85,6 +89,8 @@ export const DEFAULT_SETTINGS: Readonly<SandboxSettings> = Object.freeze({
   pushAttempts: 3,
   authorizedPushTiming: 'before_redirect',
   afterRedirectPushDelayMs: 200,
+  apiDailyLimit: 10_000,
+  ridTtlSec: 7 * 24 * 3600,
 });
 
 export interface SandboxOptions {

@@ -26,6 +26,11 @@ const ERRMSG: Record<number, string> = {
   61010: 'code is expired',
   61011: 'invalid component',
   61023: 'refresh_token is invalid',
+  76001: 'rid not found',
+  76002: 'rid is error',
+  76003: 'rid does not belong to this account',
+  76021: 'cgi_path not found, please check',
+  76022: 'could not use this cgi_path, no permission',
 };
 
 export function errmsgOf(errcode: number): string {
@@ -47,8 +52,9 @@ export class SandboxApiError extends Error {
     this.name = 'SandboxApiError';
   }
 
-  toBody(): { errcode: number; errmsg: string } {
-    return { errcode: this.errcode, errmsg: `${this.message} rid: ${rid()}` };
+  /** The answer, its errmsg ending in `rid: ...` (the filter remembers it for getRidInfo). */
+  toBody(requestId: string = rid()): { errcode: number; errmsg: string } {
+    return { errcode: this.errcode, errmsg: `${this.message} rid: ${requestId}` };
   }
 }
 

@@ -8,8 +8,10 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { setTimeout as delay } from 'node:timers/promises';
-import { mergeMap, Observable } from 'rxjs';
+import { mergeMap, Observable, tap } from 'rxjs';
+import { ApiQuotaStore } from '../state/api-quota.store.js';
 import { SandboxCounters } from '../state/sandbox-counters.service.js';
+import { CallerResolver, cgiPathOf } from './caller.js';
 import { FaultInjector } from './fault-injector.service.js';
 import { HangReleased, InjectedHttpFault, SandboxApiError } from './sandbox-api.error.js';
 
@@ -30,13 +32,18 @@ function namedAccount(body: unknown): string | undefined {
   return typeof appid === 'string' ? appid : undefined;
 }
 
-/** Counts every call of a WeChat endpoint and applies the injected fault, if one matches. */
+/**
+ * Counts every call of a WeChat endpoint and applies the injected fault, if one matches. A call
+ * served without an errcode also counts against its caller's daily quota of that cgi_path.
+ */
 @Injectable()
 export class WechatEndpointInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly faults: FaultInjector,
     private readonly counters: SandboxCounters,
+    private readonly callers: CallerResolver,
+    private readonly quotas: ApiQuotaStore,
   ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
@@ -67,6 +74,12 @@ export class WechatEndpointInterceptor implements NestInterceptor {
         );
       }
     }
-    return next.handle();
+    return next.handle().pipe(
+      tap(() => {
+        const caller = this.callers.of(request);
+        const appid = caller.authorizerAppid ?? caller.componentAppid;
+        if (appid) this.quotas.count(appid, cgiPathOf(request));
+      }),
+    );
   }
 }

@@ -1,29 +1,41 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SandboxClock } from './sandbox.clock.js';
+import { RidStore } from '../state/rid.store.js';
 import { SandboxCounters } from '../state/sandbox-counters.service.js';
+import { bodyTextOf, CallerResolver, queryStringOf } from './caller.js';
 import { renderErrorPage } from '../pages/auth-page.html.js';
 import {
   AuthPageError,
   HangReleased,
   InjectedHttpFault,
+  rid,
   SandboxApiError,
 } from './sandbox-api.error.js';
 import { endpointOf } from './wechat-endpoint.interceptor.js';
 
 /**
  * How WeChat answers errors: HTTP 200 with `{errcode, errmsg}` for the APIs, an HTML page for
- * the authorization pages; injected faults as configured.
+ * the authorization pages; injected faults as configured. Every errcode answer's rid is
+ * remembered for openapi/rid/get.
  */
 @Catch()
 export class WechatErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('SandboxWechat');
 
-  constructor(private readonly counters: SandboxCounters) {}
+  constructor(
+    private readonly counters: SandboxCounters,
+    private readonly rids: RidStore,
+    private readonly callers: CallerResolver,
+    private readonly clock: SandboxClock,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    const endpoint = endpointOf(http.getRequest<FastifyRequest>());
+    const request = http.getRequest<FastifyRequest>();
+    const endpoint = endpointOf(request);
+    const answer = (error: SandboxApiError) => this.answer(request, reply, endpoint, error);
     if (exception instanceof HangReleased) {
       reply.raw.destroy();
       return;
@@ -41,7 +53,7 @@ export class WechatErrorFilter implements ExceptionFilter {
         this.counters.errcode(endpoint, exception.errcode);
         void reply
           .status(exception.status)
-          .send(new SandboxApiError(exception.errcode, 'injected fault').toBody());
+          .send(answer(new SandboxApiError(exception.errcode, 'injected fault')));
       } else {
         void reply
           .status(exception.status)
@@ -52,7 +64,7 @@ export class WechatErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof SandboxApiError) {
       this.counters.errcode(endpoint, exception.errcode);
-      void reply.status(200).send(exception.toBody());
+      void reply.status(200).send(answer(exception));
       return;
     }
     if (exception instanceof HttpException) {
@@ -63,6 +75,29 @@ export class WechatErrorFilter implements ExceptionFilter {
       exception instanceof Error ? (exception.stack ?? exception.message) : exception,
     );
     this.counters.errcode(endpoint, -1);
-    void reply.status(200).send(new SandboxApiError(-1).toBody());
+    void reply.status(200).send(answer(new SandboxApiError(-1)));
+  }
+
+  /** The error's body, with a rid that openapi/rid/get can look up. */
+  private answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    endpoint: string,
+    error: SandboxApiError,
+  ): { errcode: number; errmsg: string } {
+    const id = rid();
+    const body = error.toBody(id);
+    this.rids.remember({
+      rid: id,
+      endpoint,
+      ...this.callers.of(request),
+      atMs: this.clock.nowMs(),
+      costMs: Math.max(0, Math.round(reply.elapsedTime)),
+      requestUrl: queryStringOf(request),
+      requestBody: bodyTextOf(request),
+      responseBody: JSON.stringify(body),
+      clientIp: request.ip,
+    });
+    return body;
   }
 }

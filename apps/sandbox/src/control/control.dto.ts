@@ -87,6 +87,8 @@ export class SettingsDto implements Partial<SandboxSettings> {
   @IsIn(['before_redirect', 'after_redirect', 'none'])
   authorizedPushTiming?: AuthorizedPushTiming;
   @IsOptional() @IsInt() @Min(0) afterRedirectPushDelayMs?: number;
+  @IsOptional() @IsInt() @Min(0) apiDailyLimit?: number;
+  @IsOptional() @IsInt() @Min(0) ridTtlSec?: number;
 }
 
 export class FaultDto {

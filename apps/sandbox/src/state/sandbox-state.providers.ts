@@ -1,10 +1,12 @@
 import { Provider } from '@nestjs/common';
 import { AccountStore } from './account.store.js';
+import { ApiQuotaStore } from './api-quota.store.js';
 import { AuthorizationStore } from './authorization.store.js';
 import { AuthorizerOptionStore } from './authorizer-option.store.js';
 import { ClearQuotaStore } from './clear-quota.store.js';
 import { ComponentStore } from './component.store.js';
 import { PreAuthCodeStore } from './pre-auth-code.store.js';
+import { RidStore } from './rid.store.js';
 import { SandboxCounters } from './sandbox-counters.service.js';
 import { SandboxStore } from './sandbox.store.js';
 import { SentMessageStore } from './sent-message.store.js';
@@ -23,7 +25,9 @@ export const SANDBOX_STATE_PROVIDERS: Provider[] = [
   AuthorizationStore,
   TokenStore,
   AuthorizerOptionStore,
+  ApiQuotaStore,
   ClearQuotaStore,
+  RidStore,
   SentMessageStore,
   SandboxStore,
 ];

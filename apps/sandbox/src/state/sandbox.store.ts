@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { ApiQuotaStore } from './api-quota.store.js';
 import { AuthorizationStore } from './authorization.store.js';
 import { AuthorizerOptionStore } from './authorizer-option.store.js';
 import { ClearQuotaStore } from './clear-quota.store.js';
 import { PreAuthCodeStore } from './pre-auth-code.store.js';
+import { RidStore } from './rid.store.js';
 import { SentMessageStore } from './sent-message.store.js';
 import { SettingsStore } from './settings.store.js';
 import { TicketStore } from './ticket.store.js';
@@ -23,11 +25,13 @@ export class SandboxStore {
     private readonly options: AuthorizerOptionStore,
     private readonly clearQuotas: ClearQuotaStore,
     private readonly sentMessages: SentMessageStore,
+    private readonly apiQuotas: ApiQuotaStore,
+    private readonly rids: RidStore,
   ) {}
 
   /**
    * Back to the start-up settings; forgets every ticket, token, code, authorization, option,
-   * quota use and sent message. Keeps components and accounts.
+   * quota use (resets and call counts), rid and sent message. Keeps components and accounts.
    */
   resetRuntime(): void {
     this.settings.reset();
@@ -38,5 +42,7 @@ export class SandboxStore {
     this.options.reset();
     this.clearQuotas.reset();
     this.sentMessages.reset();
+    this.apiQuotas.reset();
+    this.rids.reset();
   }
 }

@@ -103,6 +103,14 @@ export class TokenStore {
     return token;
   }
 
+  /** Whose token `value` is (valid or not), for attributing a call; undefined if never issued. */
+  ownerOf(value: string): { componentAppid: string; authorizerAppid?: string } | undefined {
+    const token = this.tokens.get(value);
+    return (
+      token && { componentAppid: token.componentAppid, authorizerAppid: token.authorizerAppid }
+    );
+  }
+
   /** Makes every live authorizer token of the account invalid now. Returns how many. */
   invalidateAuthorizerTokens(authorizerAppid: string): number {
     let count = 0;
