@@ -5,10 +5,12 @@ import { benchAuthorizerRefresh } from './authorizer-refresh.bench.js';
 import { benchHotPaths } from './hot-paths.bench.js';
 import { benchPlatformMemory } from './platform-memory.bench.js';
 import { benchRegistryScale } from './registry-scale.bench.js';
+import { benchTokenApi } from './token-api.bench.js';
 
 /**
- * `npm run bench [-- name ...]`: hot paths, the refresh sweep at 10,000 due, and the registry at
- * 100,000 registered. Needs a real PostgreSQL (TEST_DATABASE_URL or 127.0.0.1:5432).
+ * `npm run bench [-- name ...]`: hot paths, the refresh sweep at 10,000 due, the registry at
+ * 100,000 registered, and the token API against a bare authenticated route. Needs a real
+ * PostgreSQL (TEST_DATABASE_URL or 127.0.0.1:5432).
  */
 async function main(): Promise<void> {
   const server = await realServerUrl();
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     ['refresh', benchAuthorizerRefresh],
     ['scale', benchRegistryScale],
     ['memory', benchPlatformMemory],
+    ['token-api', benchTokenApi],
   ];
   for (const [name, run] of all) {
     if (wanted.length && !wanted.includes(name)) continue;

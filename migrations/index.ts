@@ -1,13 +1,17 @@
 import type { MigrationInterface } from 'typeorm';
 import { wechatOpenMigrations } from '@app/wechat-open';
 import { TenantsAndKeys1796000000000 } from './1796000000000-TenantsAndKeys.js';
+import { QuotaResets1796100000000 } from './1796100000000-QuotaResets.js';
 
 /**
  * The platform's own migrations (tables of the app, not the library's: tenants, API keys,
  * webhooks...), oldest first. A new file in this folder must be added here
  * (`npm run migration:create -- --app Name` does it; a test checks).
  */
-export const APP_MIGRATIONS: (new () => MigrationInterface)[] = [TenantsAndKeys1796000000000];
+export const APP_MIGRATIONS: (new () => MigrationInterface)[] = [
+  TenantsAndKeys1796000000000,
+  QuotaResets1796100000000,
+];
 
 /**
  * Everything the platform's database runs: the library's schema (libs/wechat-open/src/migrations,

@@ -92,6 +92,7 @@ const ORDERING_NOT_EXPRESSIBLE = [
 /** Triggers (BEFORE UPDATE OR DELETE: forbid_change()) that TypeORM cannot declare. */
 const APPEND_ONLY_TRIGGERS = [
   'authorizer_history | authorizer_history_append_only',
+  'quota_reset | quota_reset_append_only',
   'secret_access_log | secret_access_log_append_only',
   'wechat_event_log | wechat_event_log_append_only',
 ];

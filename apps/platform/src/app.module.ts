@@ -8,16 +8,20 @@ import type { DestinationStream } from 'pino';
 import { WechatOpenModule, wechatProxyFromUrl } from '@app/wechat-open';
 import { AccessModule } from './access/access.module.js';
 import { ApiKeysController } from './access/api-keys.controller.js';
+import { MeController } from './access/me.controller.js';
 import { TenantsController } from './access/tenants.controller.js';
 import { apiValidationPipe } from './common/validation.pipe.js';
 import { WechatErrorFilter } from './common/wechat-error.filter.js';
 import { PlatformConfigModule } from './config/platform-config.module.js';
 import { PlatformConfig } from './config/platform-config.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DevController } from './dev/dev.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { HealthController } from './health/health.controller.js';
+import { TokenApiModule } from './token-api/token-api.module.js';
 import { httpLoggingParams } from './logging/http-logging.js';
+import { OperatorModule } from './operator/operator.module.js';
 import { AuthorizationController } from './wechat/authorization.controller.js';
 import { WechatEventsController } from './wechat/wechat-events.controller.js';
 
@@ -57,37 +61,44 @@ export class AppModule {
           migrationsRun: false,
           logging: ['error'],
         }),
-        WechatOpenModule.forRoot({
-          components: config.components,
-          dataKeys: config.dataKeys,
-          api: { baseUrl: endpoints.wechat.apiBaseUrl, timeoutMs: config.httpTimeoutMs },
-          http: { proxy: config.httpProxy ? wechatProxyFromUrl(config.httpProxy) : false },
-          authPages: {
-            mpBaseUrl: endpoints.wechat.mpBaseUrl,
-            openBaseUrl: endpoints.wechat.openBaseUrl,
+        WechatOpenModule.forRoot(
+          {
+            components: config.components,
+            dataKeys: config.dataKeys,
+            api: { baseUrl: endpoints.wechat.apiBaseUrl, timeoutMs: config.httpTimeoutMs },
+            http: { proxy: config.httpProxy ? wechatProxyFromUrl(config.httpProxy) : false },
+            authPages: {
+              mpBaseUrl: endpoints.wechat.mpBaseUrl,
+              openBaseUrl: endpoints.wechat.openBaseUrl,
+            },
+            componentTokenRefreshMarginSec: config.componentTokenRefreshMarginSec,
+            ticketStaleAfterSec: config.ticketStaleAfterSec,
+            componentCron: config.componentCron,
+            maxXmlBytes: config.maxXmlBytes,
+            pushTimestampWindowSec: config.pushTimestampWindowSec,
+            schedulers: config.schedulers,
+            minTokenRemainingSec: config.minTokenRemainingSec,
+            instanceId: config.instanceId,
+            preAuth: {
+              publicBaseUrl: config.publicBaseUrl,
+              sessionTtlSec: config.preAuthSessionTtlSec,
+              returnUrlAllowList: config.returnUrlAllowList,
+            },
+            authorizer: {
+              ...config.authorizer,
+              // LISTEN needs a connection of its own: not on the single-connection embedded database.
+              notifications: endpoints.poolSize > 1,
+            },
+            jsapi: config.jsapi,
           },
-          componentTokenRefreshMarginSec: config.componentTokenRefreshMarginSec,
-          ticketStaleAfterSec: config.ticketStaleAfterSec,
-          componentCron: config.componentCron,
-          maxXmlBytes: config.maxXmlBytes,
-          pushTimestampWindowSec: config.pushTimestampWindowSec,
-          schedulers: config.schedulers,
-          minTokenRemainingSec: config.minTokenRemainingSec,
-          instanceId: config.instanceId,
-          preAuth: {
-            publicBaseUrl: config.publicBaseUrl,
-            sessionTtlSec: config.preAuthSessionTtlSec,
-            returnUrlAllowList: config.returnUrlAllowList,
-          },
-          authorizer: {
-            ...config.authorizer,
-            // LISTEN needs a connection of its own: not on the single-connection embedded database.
-            notifications: endpoints.poolSize > 1,
-          },
-          jsapi: config.jsapi,
-        }),
+          // The admin API's modules (dashboard, operator, token API) inject its services.
+          { isGlobal: true },
+        ),
         TerminusModule,
         AccessModule,
+        TokenApiModule,
+        DashboardModule,
+        OperatorModule,
       ],
       controllers: [
         WechatEventsController,
@@ -96,6 +107,7 @@ export class AppModule {
         MetricsController,
         TenantsController,
         ApiKeysController,
+        MeController,
         // The sandbox stands in for WeChat: add the pages that walk the flow in a browser.
         ...(config.wechat ? [] : [DevController]),
       ],

@@ -1,4 +1,10 @@
 import { ApiKeyEntity, SecretAccessLogEntity, TenantEntity } from './access/access.entities.js';
+import { QuotaResetEntity } from './operator/operator.entities.js';
 
 /** The platform's own entities (the app's tables); the library's are WECHAT_OPEN_ENTITIES. */
-export const PLATFORM_ENTITIES = [TenantEntity, ApiKeyEntity, SecretAccessLogEntity];
+export const PLATFORM_ENTITIES = [
+  TenantEntity,
+  ApiKeyEntity,
+  SecretAccessLogEntity,
+  QuotaResetEntity,
+];

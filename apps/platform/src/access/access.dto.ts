@@ -8,10 +8,10 @@ import {
   Length,
   Matches,
 } from 'class-validator';
+import { APPID } from '../common/appid.js';
 import type { ApiKeyKind } from './access.entities.js';
 
 export const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const APPID = /^wx[0-9a-zA-Z]{6,30}$/;
 
 export class CreateTenantDto {
   @ApiProperty({ example: 'acme', pattern: TENANT_ID.source })

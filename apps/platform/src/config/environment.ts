@@ -95,7 +95,7 @@ export class Environment {
   @IsString() AUTHORIZER_PROFILE_CRON: string = '0 */15 * * * *';
   /** Requests per minute per API key on the admin API (/v1, dashboards and operators). */
   @Transform(toInt) @IsInt() @Min(1) ADMIN_RATE_LIMIT_PER_MIN: number = 600;
-  /** Requests per minute per service key on the token API (/v1/token). */
+  /** Requests per minute per service key on the token API (/v1/components/:c/authorizers/:a/...). */
   @Transform(toInt) @IsInt() @Min(1) TOKEN_API_RATE_LIMIT_PER_MIN: number = 60_000;
 }
 
