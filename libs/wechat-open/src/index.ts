@@ -84,3 +84,13 @@ export {
 export { WECHAT_OPEN_ENTITIES } from './entities.js';
 export { wechatOpenMigrations } from './migrations/index.js';
 export { WriteBatcher } from './concurrency/write-batcher.js';
+export { OnWechatMessage, OnComponentEvent } from './handlers/handler.decorators.js';
+export type {
+  WechatMessageFilter,
+  ComponentEventFilter,
+  HandlerRunOptions,
+  WechatMessageContext,
+  ComponentEventContext,
+  WechatReply,
+  NewsArticle,
+} from './handlers/handler.types.js';

@@ -1,10 +1,12 @@
 import { HttpModule, HttpService } from '@nestjs/axios';
 import { Module, Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { WechatApiClient } from '../client/wechat-api.client.js';
 import { wechatHttpModuleOptions } from '../client/wechat-http.options.js';
 import { ComponentEventService } from '../events/component-event.service.js';
 import { WechatEventBus } from '../events/event-bus.js';
 import { EventLogRepository } from '../events/event-log.repository.js';
+import { HandlerDiscovery } from '../handlers/handler-discovery.js';
 import { PushOpener } from '../events/push-opener.js';
 import { JobMonitor } from '../jobs/job-monitor.service.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
@@ -76,6 +78,7 @@ const internal: Provider[] = [
   PushOpener,
   JobRepository,
   { provide: JOB_QUEUE, useClass: JobQueue },
+  HandlerDiscovery,
 ];
 
 /**
@@ -83,7 +86,7 @@ const internal: Provider[] = [
  * the job queue, plus the base. Imported by the library's own modules only.
  */
 @Module({
-  imports: [WechatOpenBaseModule],
+  imports: [WechatOpenBaseModule, DiscoveryModule],
   providers: internal,
   exports: [WechatOpenBaseModule, ...internal],
 })
