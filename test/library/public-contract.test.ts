@@ -19,6 +19,7 @@ import {
 // The internals, reached by path as only the library's own tests can (the package's `exports`
 // map has no deep entry; test/library/packed-tarball.test.ts checks that side).
 import { AuthorizerTokenRepository } from '../../libs/wechat-open/src/authorizer/authorizer-token.repository.js';
+import { AuthorizerLocator } from '../../libs/wechat-open/src/authorizer/authorizer.locator.js';
 import { AuthorizerRepository } from '../../libs/wechat-open/src/authorizer/authorizer.repository.js';
 import { ComponentTicketRepository } from '../../libs/wechat-open/src/component-ticket/component-ticket.repository.js';
 import { SecretBox } from '../../libs/wechat-open/src/core/secret-box.js';
@@ -43,6 +44,7 @@ const INTERNALS: [string, unknown][] = [
   ['SecretBox', SecretBox],
   ['WechatEventBus', WechatEventBus],
   ['PushOpener', PushOpener],
+  ['AuthorizerLocator', AuthorizerLocator],
   ['the raw options', WECHAT_OPEN_RAW_OPTIONS],
   ['JobRepository', JobRepository],
   ['ComponentTicketRepository', ComponentTicketRepository],
@@ -99,10 +101,10 @@ describe('the public contract of the library inside a host', () => {
     },
   );
 
-  it('keeps the secret box, event bus and job queue out of reach of a host lookup, even non-strict', async () => {
+  it('keeps the secret box, event bus, job queue and account locator out of reach of a host lookup, even non-strict', async () => {
     const host = await fx.start({ options: { schedulers: false } });
     try {
-      for (const internal of [SecretBox, WechatEventBus, JobQueue]) {
+      for (const internal of [SecretBox, WechatEventBus, JobQueue, AuthorizerLocator]) {
         expect(() => host.get(internal, { strict: false }), internal.name).toThrow();
       }
       expect(host.get(JsApiService, { strict: false })).toBeInstanceOf(JsApiService);
@@ -118,6 +120,7 @@ describe('the public contract of the library inside a host', () => {
       'SecretBox',
       'WechatEventBus',
       'PushOpener',
+      'AuthorizerLocator',
       'WechatOpenCoreModule',
       'WechatOpenOptionsModule',
       'WECHAT_OPEN_RAW_OPTIONS',

@@ -36,7 +36,7 @@ import { AuthorizerEvents } from './authorizer.events.js';
 import { AuthorizerLocator } from './authorizer.locator.js';
 import { AuthorizerService } from './authorizer.service.js';
 import { planNextRefresh, retryDelayMs, unknownOutcomeRetryMs } from './refresh-plan.js';
-import { SECRET_BOX } from '../core/internal-tokens.js';
+import { AUTHORIZER_LOCATOR, SECRET_BOX } from '../core/internal-tokens.js';
 
 interface CachedToken {
   token: string;
@@ -109,7 +109,7 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
 
   constructor(
     private readonly tokens: AuthorizerTokenRepository,
-    private readonly locator: AuthorizerLocator,
+    @Inject(AUTHORIZER_LOCATOR) private readonly locator: AuthorizerLocator,
     private readonly accounts: AuthorizerService,
     private readonly componentTokens: ComponentTokenService,
     private readonly api: WechatApiClient,

@@ -13,6 +13,7 @@ import { AuthorizerTokenRepository } from './authorizer-token.repository.js';
 import { AuthorizerTokenService } from './authorizer-token.service.js';
 import { AuthorizerTokenStore } from './authorizer-token.store.js';
 import { AuthorizerEvents } from './authorizer.events.js';
+import { AUTHORIZER_LOCATOR } from '../core/internal-tokens.js';
 import { AuthorizerLocator } from './authorizer.locator.js';
 import { AuthorizerRepository } from './authorizer.repository.js';
 import { AuthorizerService } from './authorizer.service.js';
@@ -29,7 +30,7 @@ import { AuthorizerService } from './authorizer.service.js';
     AuthorizerTokenRepository,
     AuthorizerEvents,
     AuthorizerTokenStore,
-    AuthorizerLocator,
+    { provide: AUTHORIZER_LOCATOR, useClass: AuthorizerLocator },
     AuthorizerRegistryService,
     AuthorizerProfileService,
     AuthorizerListSyncService,
@@ -45,7 +46,7 @@ import { AuthorizerService } from './authorizer.service.js';
     AuthorizerTokenService,
     AuthorizerEvents,
     AuthorizerRefreshScheduler,
-    AuthorizerLocator,
+    AUTHORIZER_LOCATOR,
   ],
 })
 export class AuthorizerModule {}

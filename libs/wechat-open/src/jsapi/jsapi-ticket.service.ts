@@ -25,7 +25,7 @@ import { JsApiTicketType } from './jsapi-ticket.entity.js';
 import { JsApiTicketRepository, StoredJsApiTicket, TicketKey } from './jsapi-ticket.repository.js';
 import { JsApiTicketUnavailableError } from './jsapi.errors.js';
 import { ticketRetryDelayMs } from './jsapi.policy.js';
-import { SECRET_BOX } from '../core/internal-tokens.js';
+import { AUTHORIZER_LOCATOR, SECRET_BOX } from '../core/internal-tokens.js';
 
 interface CachedTicket {
   ticket: string;
@@ -89,7 +89,7 @@ export class JsApiTicketService implements OnModuleInit {
   constructor(
     private readonly repo: JsApiTicketRepository,
     private readonly tokens: AuthorizerTokenService,
-    private readonly locator: AuthorizerLocator,
+    @Inject(AUTHORIZER_LOCATOR) private readonly locator: AuthorizerLocator,
     private readonly events: AuthorizerEvents,
     private readonly api: WechatApiClient,
     @Inject(SECRET_BOX) private readonly box: SecretBox,
