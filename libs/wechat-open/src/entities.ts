@@ -6,6 +6,7 @@ import {
 import { EventLogEntity } from './events/event-log.entity.js';
 import { JobEntity } from './jobs/job.entity.js';
 import { JsApiTicketEntity } from './jsapi/jsapi-ticket.entity.js';
+import { MessageDedupeEntity } from './messages/message-dedupe.entity.js';
 import { PreAuthSessionEntity } from './pre-auth/pre-auth-session.entity.js';
 
 /** Every table of the library, for a DataSource built outside Nest (the TypeORM CLI). */
@@ -17,4 +18,5 @@ export const WECHAT_OPEN_ENTITIES = [
   ...AUTHORIZER_ENTITIES,
   PreAuthSessionEntity,
   JsApiTicketEntity,
+  MessageDedupeEntity,
 ];

@@ -94,3 +94,13 @@ export type {
   WechatReply,
   NewsArticle,
 } from './handlers/handler.types.js';
+export { WechatMessageService, messageKey } from './messages/wechat-message.service.js';
+export type { MessageAnswer, MessageResult } from './messages/message.types.js';
+export { MessageWrongAccountError, MessageHandlerFailedError } from './messages/message.errors.js';
+export { InvalidReplyError, buildPassiveReplyXml } from './messages/passive-reply.js';
+export type { ReplyAddress } from './messages/passive-reply.js';
+export {
+  FULL_RELEASE_TEST_ACCOUNTS,
+  findFullReleaseTestAccount,
+} from './messages/full-release-accounts.js';
+export type { FullReleaseTestAccount } from './messages/full-release-accounts.js';

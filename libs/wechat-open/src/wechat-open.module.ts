@@ -10,6 +10,7 @@ import {
   WechatOpenOptionsModule,
 } from './core/wechat-open-options.module.js';
 import { JsApiModule } from './jsapi/jsapi.module.js';
+import { MessagesModule } from './messages/messages.module.js';
 import { PreAuthModule } from './pre-auth/pre-auth.module.js';
 import { WechatOpenModuleOptions } from './wechat-open.options.js';
 
@@ -37,7 +38,13 @@ export interface WechatOpenModuleAsyncOptions extends Pick<ModuleMetadata, 'impo
   dataSource?: string;
 }
 
-const FEATURES = [ComponentTicketModule, AuthorizerModule, PreAuthModule, JsApiModule];
+const FEATURES = [
+  ComponentTicketModule,
+  AuthorizerModule,
+  PreAuthModule,
+  JsApiModule,
+  MessagesModule,
+];
 
 /** What the host can inject: the services, never the internals behind them. */
 const PUBLIC = [WechatOpenBaseModule, WechatOpenCoreFacadeModule, ...FEATURES];

@@ -89,6 +89,28 @@ export interface JsApiOptions {
   allowedDomains?: Record<string, string[]>;
 }
 
+/** Options of the message URL (WechatMessageService; all optional). */
+export interface MessageOptions {
+  /**
+   * How long the message URL waits for the host's (non-critical) handlers before answering
+   * `success`; a handler still running may reply later through the customer-service API. WeChat
+   * gives up after 5 s, so it must be under 5000 (checked at start-up). Default 4000 ms.
+   */
+  replyBudgetMs?: number;
+  /**
+   * Answer WeChat's full-release (全网发布) robot test for its test accounts (§6.2, §6.3), before
+   * and instead of the host's handlers. Default true.
+   */
+  fullReleaseTest?: boolean;
+  /**
+   * Keep deduplication claims this long (WeChat retries within seconds); older ones are pruned
+   * by a cron when `schedulers` is on. Default 86400 s.
+   */
+  dedupeRetentionSec?: number;
+  /** Cron expression (with seconds) of the pruning of old claims. Default every 10 min. */
+  dedupePruneCron?: string;
+}
+
 /** Options of WechatOpenModule. The library never reads process.env: the app passes these in. */
 export interface WechatOpenModuleOptions {
   /** The components this service acts for. At least one. */
@@ -145,6 +167,7 @@ export interface WechatOpenModuleOptions {
   authorizer?: AuthorizerOptions;
   preAuth?: PreAuthOptions;
   jsapi?: JsApiOptions;
+  messages?: MessageOptions;
   /** Time source; tests pass a controllable one. Default the system clock. */
   clock?: Clock;
   /** How this instance names itself in leases and logs. Default hostname:pid:random. */
@@ -154,7 +177,7 @@ export interface WechatOpenModuleOptions {
 export type ResolvedWechatOpenOptions = Required<
   Omit<
     WechatOpenModuleOptions,
-    'api' | 'http' | 'authPages' | 'authorizer' | 'preAuth' | 'jsapi' | 'dataSource'
+    'api' | 'http' | 'authPages' | 'authorizer' | 'preAuth' | 'jsapi' | 'messages' | 'dataSource'
   >
 > & {
   preAuth: {
@@ -164,6 +187,7 @@ export type ResolvedWechatOpenOptions = Required<
   };
   authorizer: Required<AuthorizerOptions>;
   jsapi: Required<JsApiOptions>;
+  messages: Required<MessageOptions>;
   api: WechatApiClientOptions;
   http: ResolvedWechatHttpOptions;
   authPages: { mpBaseUrl: string; openBaseUrl: string };

@@ -47,6 +47,7 @@ export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechat
       minRemainingSec: options.minTokenRemainingSec ?? 60,
     }),
   );
+  const messages = resolveMessageOptions(options);
   const api = {
     baseUrl: DEFAULT_API_BASE_URL,
     timeoutMs: 5000,
@@ -94,6 +95,7 @@ export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechat
       cron: options.jsapi?.cron ?? '*/30 * * * * *',
       allowedDomains: options.jsapi?.allowedDomains ?? {},
     },
+    messages,
     componentTokenRefreshMarginSec: options.componentTokenRefreshMarginSec ?? 900,
     minTokenRemainingSec: options.minTokenRemainingSec ?? 60,
     componentCron: options.componentCron ?? '*/30 * * * * *',
@@ -106,6 +108,34 @@ export function resolveOptions(options: WechatOpenModuleOptions): ResolvedWechat
     instanceId:
       options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   };
+}
+
+/** The message URL's options, checked: WeChat waits 5 s for an answer, the budget must fit in it. */
+function resolveMessageOptions(
+  options: WechatOpenModuleOptions,
+): ResolvedWechatOpenOptions['messages'] {
+  const messages = {
+    replyBudgetMs: options.messages?.replyBudgetMs ?? 4000,
+    fullReleaseTest: options.messages?.fullReleaseTest ?? true,
+    dedupeRetentionSec: options.messages?.dedupeRetentionSec ?? 86_400,
+    dedupePruneCron: options.messages?.dedupePruneCron ?? '0 */10 * * * *',
+  };
+  const budget = messages.replyBudgetMs;
+  if (!Number.isInteger(budget) || budget < 0 || budget >= 5000) {
+    throw new WechatOpenError(
+      'CONFIG_INVALID_OPTION',
+      'messages.replyBudgetMs must be an integer from 0 to 4999 (WeChat waits 5 s for an answer)',
+      { option: 'messages.replyBudgetMs' },
+    );
+  }
+  if (!(messages.dedupeRetentionSec >= 60)) {
+    throw new WechatOpenError(
+      'CONFIG_INVALID_OPTION',
+      'messages.dedupeRetentionSec must be at least 60 (WeChat retries within seconds)',
+      { option: 'messages.dedupeRetentionSec' },
+    );
+  }
+  return messages;
 }
 
 /**

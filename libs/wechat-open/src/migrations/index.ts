@@ -6,6 +6,7 @@ import { TicketRequests1795000310000 } from './1795000310000-TicketRequests.js';
 import { RefreshBackoff1795000320000 } from './1795000320000-RefreshBackoff.js';
 import { DurableRedemption1795000330000 } from './1795000330000-DurableRedemption.js';
 import { AdminDashboard1795000340000 } from './1795000340000-AdminDashboard.js';
+import { MessageDedupe1795000370000 } from './1795000370000-MessageDedupe.js';
 
 /**
  * The library's schema, every migration oldest first (raw SQL, each with a real down()). Give it
@@ -21,4 +22,5 @@ export const wechatOpenMigrations = [
   RefreshBackoff1795000320000,
   DurableRedemption1795000330000,
   AdminDashboard1795000340000,
+  MessageDedupe1795000370000,
 ];

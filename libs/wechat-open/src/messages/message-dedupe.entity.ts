@@ -1,0 +1,32 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * One message of an authorized account that a platform instance has claimed (WeChat retries a
+ * message up to 3 times; the first claim runs the handlers, the others are answered `success`).
+ * The key is a hash: no openid or message content is stored. Rows older than a day are of no use
+ * (WeChat's retries come within seconds) and are pruned.
+ */
+@Entity('wechat_message_dedupe')
+@Index('wechat_message_dedupe_claimed_at', ['claimedAt'])
+export class MessageDedupeEntity {
+  @PrimaryColumn({
+    name: 'component_appid',
+    type: 'text',
+    primaryKeyConstraintName: 'wechat_message_dedupe_pkey',
+  })
+  componentAppid!: string;
+  @PrimaryColumn({
+    name: 'authorizer_appid',
+    type: 'text',
+    primaryKeyConstraintName: 'wechat_message_dedupe_pkey',
+  })
+  authorizerAppid!: string;
+  @PrimaryColumn({
+    name: 'dedupe_key',
+    type: 'text',
+    primaryKeyConstraintName: 'wechat_message_dedupe_pkey',
+    comment: 'sha256 of MsgId, or of FromUserName, CreateTime and Event',
+  })
+  dedupeKey!: string;
+  @Column({ name: 'claimed_at', type: 'timestamptz', default: () => 'now()' }) claimedAt!: Date;
+}
