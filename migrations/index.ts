@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { wechatOpenMigrations } from '@app/wechat-open';
 import { TenantsAndKeys1796000000000 } from './1796000000000-TenantsAndKeys.js';
 import { QuotaResets1796100000000 } from './1796100000000-QuotaResets.js';
+import { Webhooks1796271304433 } from './1796271304433-Webhooks.js';
 
 /**
  * The platform's own migrations (tables of the app, not the library's: tenants, API keys,
@@ -11,6 +12,7 @@ import { QuotaResets1796100000000 } from './1796100000000-QuotaResets.js';
 export const APP_MIGRATIONS: (new () => MigrationInterface)[] = [
   TenantsAndKeys1796000000000,
   QuotaResets1796100000000,
+  Webhooks1796271304433,
 ];
 
 /**

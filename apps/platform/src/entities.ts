@@ -1,4 +1,5 @@
 import { ApiKeyEntity, SecretAccessLogEntity, TenantEntity } from './access/access.entities.js';
+import { WebhookDeliveryEntity, WebhookEndpointEntity } from './forwarding/webhook.entities.js';
 import { QuotaResetEntity } from './operator/operator.entities.js';
 
 /** The platform's own entities (the app's tables); the library's are WECHAT_OPEN_ENTITIES. */
@@ -7,4 +8,6 @@ export const PLATFORM_ENTITIES = [
   ApiKeyEntity,
   SecretAccessLogEntity,
   QuotaResetEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
 ];
