@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startSandbox } from '@app/sandbox';
 import { ComponentConfig } from '@app/wechat-open';
+import type { PlatformRuntime } from '../../apps/platform/src/app.module.js';
 import { createPlatformApp } from '../../apps/platform/src/platform.js';
 import { PlatformConfig } from '../../apps/platform/src/config/platform-config.js';
 import { createTestDatabase, TestDatabase } from './database.js';
@@ -40,6 +41,8 @@ export interface StackOptions {
   sandboxUrl?: string;
   /** Where the platform instances log (tests that read the logs; set platform.logLevel too). */
   logStream?: { write(line: string): void };
+  /** More modules in every platform instance (a host's message handlers). */
+  imports?: PlatformRuntime['imports'];
 }
 
 export function freePort(): Promise<number> {
@@ -123,7 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         poolSize: config.database.poolSize,
         wechat: config.wechat!,
       },
-      { bufferLogs: false, logStream: options.logStream },
+      { bufferLogs: false, logStream: options.logStream, imports: options.imports },
     );
     await app.listen(listenPort, '127.0.0.1');
     let stopped = false;

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
@@ -24,6 +24,7 @@ import { httpLoggingParams } from './logging/http-logging.js';
 import { OperatorModule } from './operator/operator.module.js';
 import { AuthorizationController } from './wechat/authorization.controller.js';
 import { WechatEventsController } from './wechat/wechat-events.controller.js';
+import { WechatMessagesController } from './wechat/wechat-messages.controller.js';
 
 export interface ResolvedEndpoints {
   databaseUrl: string;
@@ -36,7 +37,11 @@ export interface ResolvedEndpoints {
 export interface PlatformRuntime {
   /** Where the logs go. Default standard output. */
   logStream?: DestinationStream;
+  /** More modules in the application (a host's message handlers; tests add theirs). */
+  imports?: ModuleImports;
 }
+
+type ModuleImports = NonNullable<ModuleMetadata['imports']>;
 
 /** The deployable service, built from a resolved configuration (tests build it the same way). */
 @Module({})
@@ -99,9 +104,11 @@ export class AppModule {
         TokenApiModule,
         DashboardModule,
         OperatorModule,
+        ...(runtime.imports ?? []),
       ],
       controllers: [
         WechatEventsController,
+        WechatMessagesController,
         AuthorizationController,
         HealthController,
         MetricsController,

@@ -40,7 +40,10 @@ export async function createPlatformApp(
     (_req, body, done) => done(null, body),
   );
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, endpoints, { logStream: options.logStream }),
+    AppModule.forRoot(config, endpoints, {
+      logStream: options.logStream,
+      imports: options.imports,
+    }),
     adapter,
     { bufferLogs: options.bufferLogs ?? true },
   );

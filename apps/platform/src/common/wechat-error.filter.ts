@@ -30,6 +30,8 @@ const STATUS: Record<string, number> = {
   JSAPI_TICKET_UNAVAILABLE: 503,
   JSSDK_URL_INVALID: 400,
   JSSDK_URL_NOT_ALLOWED: 400,
+  // A critical message handler failed: WeChat retries the message.
+  MESSAGE_HANDLER_FAILED: 503,
 };
 
 /** Codes of Nest's and Fastify's own HTTP errors, by status. */

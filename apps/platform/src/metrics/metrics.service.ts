@@ -49,6 +49,26 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly messages = new Counter({
+    name: 'wechat_messages_total',
+    help: 'Messages received on the message URL, by component, MsgType and result (replied, handled, timed_out, duplicate, robot, unknown_component, unknown_account, inactive_account, or the error code)',
+    labelNames: ['component', 'msg_type', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * Counts a message on the message URL: `result` is what became of it, or the error that
+   * refused it. MsgTypes WeChat does not document are counted as `other`.
+   */
+  countMessage(componentAppid: string, msgType: string | null, result: unknown): void {
+    const type = msgType?.toLowerCase() ?? 'none';
+    this.messages.inc({
+      component: this.components.has(componentAppid) ? componentAppid : 'unknown',
+      msg_type: type === 'none' || MESSAGE_TYPES.has(type) ? type : 'other',
+      result: typeof result === 'string' ? result : errorLabel(result),
+    });
+  }
+
   /**
    * Counts a push on the event URL: `outcome` is the disposition (applied / ignored) or the
    * error that refused it. An appid we are not configured for is counted as `unknown`.
@@ -106,6 +126,22 @@ export class MetricsService {
     });
   }
 }
+
+/** The MsgTypes WeChat documents for the message URL (a closed set of labels). */
+const MESSAGE_TYPES: ReadonlySet<string> = new Set([
+  'text',
+  'image',
+  'voice',
+  'video',
+  'shortvideo',
+  'location',
+  'link',
+  'event',
+  'miniprogrampage',
+  'file',
+  'music',
+  'news',
+]);
 
 /** An error as a label: our stable codes (WeChat's errcodes folded into one), else INTERNAL. */
 export function errorLabel(error: unknown): string {
