@@ -253,7 +253,7 @@ describe('the library as a packed npm tarball, installed outside the repository'
     expect(probe.exports).toEqual(
       expect.arrayContaining(['WechatOpenModule', 'ComponentTokenService', 'JsApiService']),
     );
-    for (const internal of ['JobQueue', 'SecretBox', 'WechatEventBus'])
+    for (const internal of ['JobQueue', 'WechatEventBus'])
       expect(probe.exports).not.toContain(internal);
     expect(probe.deepImport).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
   });

@@ -14,6 +14,7 @@ export {
 } from './wechat-open.constants.js';
 export * from './core/clock.js';
 export { DataKey, parseDataKeys } from './core/secret-box.js';
+export { SecretBox } from './core/secret-box.js';
 export { WechatOpenEvents, WechatOpenEventMap } from './core/wechat-open.events.js';
 export { ComponentRegistry, UnknownComponentError } from './core/component-registry.js';
 export * from './client/wechat-api.client.js';
