@@ -15,6 +15,8 @@ import { AuthPageService } from './pages/auth-page.service.js';
 import { AuthorizationService } from './push/authorization.service.js';
 import { PusherService } from './push/pusher.service.js';
 import { TicketScheduler } from './push/ticket-scheduler.service.js';
+import { FullReleaseTestController } from './robot/full-release-test.controller.js';
+import { FullReleaseTestService } from './robot/full-release-test.service.js';
 import { SANDBOX_OPTIONS, SandboxOptions } from './sandbox.options.js';
 import { SANDBOX_STATE_PROVIDERS } from './state/sandbox-state.providers.js';
 
@@ -30,6 +32,7 @@ export class SandboxModule {
         OpenApiController,
         AuthPageController,
         ControlController,
+        FullReleaseTestController,
       ],
       providers: [
         { provide: SANDBOX_OPTIONS, useValue: options },
@@ -43,6 +46,7 @@ export class SandboxModule {
         OpenApiService,
         CallerResolver,
         AuthPageService,
+        FullReleaseTestService,
         WechatEndpointInterceptor,
         WechatErrorFilter,
       ],

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FULL_RELEASE_TEST_ACCOUNTS } from '@app/wechat-open';
+import { startStack, TestStack } from '../support/stack.js';
+
+interface Report {
+  passed: boolean;
+  groups: number[];
+  cases: { name: string; accountKind: string; appid: string; passed: boolean; detail: string }[];
+}
+
+describe('the full-release (全网发布) robot test, run by the sandbox as WeChat runs it', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack();
+  }, 60_000);
+  afterAll(() => stack?.close());
+
+  const run = (body: Record<string, unknown>) =>
+    stack.sandbox.request<Report>(
+      'POST',
+      `/sandbox/components/${stack.component.appid}/full-release-test`,
+      body,
+    );
+
+  it('passes every case of every group, for official accounts and mini programs', async () => {
+    const report = await run({ allGroups: true });
+    const failed = report.cases.filter((c) => !c.passed);
+    expect(failed).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(report.groups).toEqual([1, 2, 3, 4, 5]);
+    // 5 groups: OA text, query_auth_code, event; MP text, query_auth_code.
+    expect(report.cases).toHaveLength(25);
+    for (const kind of ['official_account', 'mini_program']) {
+      const names = report.cases.filter((c) => c.accountKind === kind).map((c) => c.name);
+      expect(new Set(names)).toEqual(
+        new Set(
+          kind === 'official_account'
+            ? ['text', 'query_auth_code', 'event']
+            : ['text', 'query_auth_code'],
+        ),
+      );
+    }
+    expect(new Set(report.cases.map((c) => c.appid))).toEqual(
+      new Set(FULL_RELEASE_TEST_ACCOUNTS.map((a) => a.appid)),
+    );
+    // The code was exchanged once: the push's redemption and the robot's shared it.
+    const counters = await stack.sandbox.request<{
+      errcodesByEndpoint: Record<string, Record<string, number>>;
+    }>('GET', '/sandbox/counters');
+    expect(counters.errcodesByEndpoint.api_query_auth?.['61009'] ?? 0).toBe(0);
+  }, 120_000);
+
+  it('passes again for a group picked at random (re-authorization, new codes)', async () => {
+    const report = await run({});
+    expect(report.cases.filter((c) => !c.passed)).toEqual([]);
+    expect(report.groups).toHaveLength(1);
+  }, 60_000);
+});
