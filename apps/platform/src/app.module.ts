@@ -15,6 +15,7 @@ import { WechatErrorFilter } from './common/wechat-error.filter.js';
 import { PlatformConfigModule } from './config/platform-config.module.js';
 import { PlatformConfig } from './config/platform-config.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { ForwardingModule } from './forwarding/forwarding.module.js';
 import { DevController } from './dev/dev.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -104,6 +105,7 @@ export class AppModule {
         TokenApiModule,
         DashboardModule,
         OperatorModule,
+        ForwardingModule,
         ...(runtime.imports ?? []),
       ],
       controllers: [

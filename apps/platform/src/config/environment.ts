@@ -97,6 +97,24 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1) ADMIN_RATE_LIMIT_PER_MIN: number = 600;
   /** Requests per minute per service key on the token API (/v1/components/:c/authorizers/:a/...). */
   @Transform(toInt) @IsInt() @Min(1) TOKEN_API_RATE_LIMIT_PER_MIN: number = 60_000;
+
+  /** Forwarding to tenants' webhooks: per-attempt timeout of a POST to a tenant's URL. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000) WEBHOOK_TIMEOUT_MS: number = 10_000;
+  /** Attempts of one delivery before it is dead (dead-letter; redeliver by hand). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100) WEBHOOK_MAX_ATTEMPTS: number = 12;
+  /** First retry delay; doubles per attempt (equal jitter), capped by WEBHOOK_BACKOFF_MAX_MS. */
+  @Transform(toInt) @IsInt() @Min(1) WEBHOOK_BACKOFF_BASE_MS: number = 10_000;
+  @Transform(toInt) @IsInt() @Min(1) WEBHOOK_BACKOFF_MAX_MS: number = 3_600_000;
+  /** Deliveries in flight per instance (a slow receiver holds one slot, never the queue). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(500) WEBHOOK_CONCURRENCY: number = 16;
+  /** How often an idle worker looks for due deliveries (an enqueue wakes it at once). */
+  @Transform(toInt) @IsInt() @Min(10) WEBHOOK_POLL_INTERVAL_MS: number = 1000;
+  /**
+   * Whether webhook URLs may point at loopback, private, link-local or other non-public
+   * addresses (checked on every connection, after DNS). Unset: allowed only while the sandbox
+   * stands in for WeChat (local development).
+   */
+  @IsOptional() @Transform(toBool) @IsBoolean() WEBHOOK_ALLOW_PRIVATE_NETWORKS?: boolean;
 }
 
 /** Parses and validates the environment; throws one error listing every offending key. */

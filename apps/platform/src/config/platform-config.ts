@@ -44,7 +44,37 @@ export interface PlatformConfig {
   /** Tests shorten the safety margin to run with tokens that live seconds. */
   minTokenRemainingSec?: number;
   instanceId?: string;
+  /** Forwarding to tenants' webhooks; unset fields take FORWARDING_DEFAULTS. */
+  forwarding?: Partial<ForwardingConfig>;
 }
+
+/** How deliveries to tenants' webhooks are sent and retried (WEBHOOK_* variables). */
+export interface ForwardingConfig {
+  /** Per-attempt timeout of a POST, response included. Default 10 000. */
+  timeoutMs: number;
+  /** Attempts before a delivery is dead. Default 12. */
+  maxAttempts: number;
+  /** First retry delay, doubled per attempt with equal jitter. Default 10 000. */
+  backoffBaseMs: number;
+  /** Longest retry delay. Default 3 600 000 (1 h). */
+  backoffMaxMs: number;
+  /** Deliveries in flight per instance. Default 16. */
+  concurrency: number;
+  /** Idle polling period of the worker. Default 1000. */
+  pollIntervalMs: number;
+  /** Whether URLs may resolve to loopback / private / link-local addresses. Default false. */
+  allowPrivateNetworks: boolean;
+}
+
+export const FORWARDING_DEFAULTS: ForwardingConfig = {
+  timeoutMs: 10_000,
+  maxAttempts: 12,
+  backoffBaseMs: 10_000,
+  backoffMaxMs: 3_600_000,
+  concurrency: 16,
+  pollIntervalMs: 1000,
+  allowPrivateNetworks: false,
+};
 
 /** The component that exists only in the sandbox, for the zero-configuration first run. */
 export const DEMO_COMPONENT: ComponentConfig = {
@@ -124,6 +154,15 @@ export function toPlatformConfig(
       leaseSec: env.AUTHORIZER_LEASE_SEC,
       profileBatchSize: env.AUTHORIZER_PROFILE_BATCH_SIZE,
       profileCron: env.AUTHORIZER_PROFILE_CRON,
+    },
+    forwarding: {
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: env.WEBHOOK_BACKOFF_BASE_MS,
+      backoffMaxMs: env.WEBHOOK_BACKOFF_MAX_MS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+      allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? sandboxed,
     },
   };
 }

@@ -18,8 +18,13 @@ import { TenantEntity } from '../access/access.entities.js';
 @Check('webhook_endpoint_url_check', `url ~ '^https?://'`)
 @Index('webhook_endpoint_tenant', ['tenantId'])
 export class WebhookEndpointEntity {
-  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'webhook_endpoint_pkey' }) id!: string;
-  @Column({ name: 'tenant_id', type: 'text' }) tenantId!: string;
+  @PrimaryColumn({
+    type: 'uuid',
+    primaryKeyConstraintName: 'webhook_endpoint_pkey',
+    comment: 'endpoint id',
+  })
+  id!: string;
+  @Column({ name: 'tenant_id', type: 'text', comment: 'the tenant (tenant.id)' }) tenantId!: string;
   @ManyToOne(() => TenantEntity, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
   @JoinColumn({
     name: 'tenant_id',
@@ -27,8 +32,9 @@ export class WebhookEndpointEntity {
     foreignKeyConstraintName: 'webhook_endpoint_tenant_fkey',
   })
   tenant?: TenantEntity;
-  @Column({ type: 'text' }) url!: string;
-  @Column({ type: 'text', nullable: true }) description!: string | null;
+  @Column({ type: 'text', comment: 'where deliveries are POSTed' }) url!: string;
+  @Column({ type: 'text', nullable: true, comment: "the tenant's note" }) description!:
+    string | null;
   @Column({
     name: 'msg_types',
     comment: 'lower-case MsgTypes forwarded (NULL: every one, empty: none)',
@@ -61,17 +67,35 @@ export class WebhookEndpointEntity {
     nullable: true,
   })
   authorizerAppids!: string[] | null;
-  @Column({ type: 'boolean', default: true }) enabled!: boolean;
+  @Column({ type: 'boolean', default: true, comment: 'false: nothing is queued for it' })
+  enabled!: boolean;
   @Column({
     name: 'secret_ciphertext',
     comment: 'the HMAC signing secret, SecretBox-sealed; shown once at creation or rotation',
     type: 'text',
   })
   secretCiphertext!: string;
-  @Column({ name: 'secret_rotated_at', type: 'timestamptz', default: () => 'now()' })
+  @Column({
+    name: 'secret_rotated_at',
+    type: 'timestamptz',
+    default: () => 'now()',
+    comment: 'when the signing secret was last set',
+  })
   secretRotatedAt!: Date;
-  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' }) createdAt!: Date;
-  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt!: Date;
+  @Column({
+    name: 'created_at',
+    type: 'timestamptz',
+    default: () => 'now()',
+    comment: 'when the endpoint was created',
+  })
+  createdAt!: Date;
+  @Column({
+    name: 'updated_at',
+    type: 'timestamptz',
+    default: () => 'now()',
+    comment: 'last change',
+  })
+  updatedAt!: Date;
 }
 
 export type DeliveryKind = 'message' | 'event';
@@ -89,8 +113,14 @@ export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'dead';
 @Index('webhook_delivery_leased', ['leaseUntil'], { where: `status = 'delivering'` })
 @Index('webhook_delivery_endpoint', ['endpointId', 'createdAt'])
 export class WebhookDeliveryEntity {
-  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'webhook_delivery_pkey' }) id!: string;
-  @Column({ name: 'endpoint_id', type: 'uuid' }) endpointId!: string;
+  @PrimaryColumn({
+    type: 'uuid',
+    primaryKeyConstraintName: 'webhook_delivery_pkey',
+    comment: 'delivery id (sent with the webhook)',
+  })
+  id!: string;
+  @Column({ name: 'endpoint_id', type: 'uuid', comment: 'the endpoint (webhook_endpoint.id)' })
+  endpointId!: string;
   @ManyToOne(() => WebhookEndpointEntity, {
     onDelete: 'CASCADE',
     createForeignKeyConstraints: true,
@@ -101,7 +131,7 @@ export class WebhookDeliveryEntity {
     foreignKeyConstraintName: 'webhook_delivery_endpoint_fkey',
   })
   endpoint?: WebhookEndpointEntity;
-  @Column({ type: 'text' }) kind!: DeliveryKind;
+  @Column({ type: 'text', comment: 'message or event' }) kind!: DeliveryKind;
   @Column({
     name: 'dedupe_key',
     comment:
@@ -109,25 +139,75 @@ export class WebhookDeliveryEntity {
     type: 'text',
   })
   dedupeKey!: string;
-  @Column({ name: 'authorizer_appid', type: 'text', nullable: true })
+  @Column({
+    name: 'authorizer_appid',
+    type: 'text',
+    nullable: true,
+    comment: 'the account concerned',
+  })
   authorizerAppid!: string | null;
-  @Column({ name: 'msg_type', type: 'text', nullable: true }) msgType!: string | null;
-  @Column({ type: 'text', nullable: true }) event!: string | null;
-  @Column({ name: 'info_type', type: 'text', nullable: true }) infoType!: string | null;
+  @Column({
+    name: 'msg_type',
+    type: 'text',
+    nullable: true,
+    comment: "the message's MsgType (lower case)",
+  })
+  msgType!: string | null;
+  @Column({
+    type: 'text',
+    nullable: true,
+    comment: 'the Event of a MsgType event message (lower case)',
+  })
+  event!: string | null;
+  @Column({
+    name: 'info_type',
+    type: 'text',
+    nullable: true,
+    comment: 'the InfoType of an authorization event (lower case)',
+  })
+  infoType!: string | null;
   @Column({
     name: 'body_ciphertext',
     comment: 'the JSON payload without its id (decrypted WeChat content), SecretBox-sealed',
     type: 'text',
   })
   bodyCiphertext!: string;
-  @Column({ type: 'text', default: 'pending' }) status!: DeliveryStatus;
-  @Column({ type: 'integer', default: 0 }) attempts!: number;
-  @Column({ name: 'next_attempt_at', type: 'timestamptz' }) nextAttemptAt!: Date;
-  @Column({ name: 'lease_owner', type: 'text', nullable: true }) leaseOwner!: string | null;
-  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil!: Date | null;
-  @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true })
+  @Column({
+    type: 'text',
+    default: 'pending',
+    comment: 'pending, delivering (leased), delivered or dead (gave up)',
+  })
+  status!: DeliveryStatus;
+  @Column({ type: 'integer', default: 0, comment: 'tries so far' }) attempts!: number;
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', comment: 'not tried again before this' })
+  nextAttemptAt!: Date;
+  @Column({
+    name: 'lease_owner',
+    type: 'text',
+    nullable: true,
+    comment: 'instance delivering it now',
+  })
+  leaseOwner!: string | null;
+  @Column({
+    name: 'lease_until',
+    type: 'timestamptz',
+    nullable: true,
+    comment: 'the lease ends then (a crashed instance lets go)',
+  })
+  leaseUntil!: Date | null;
+  @Column({
+    name: 'last_attempt_at',
+    type: 'timestamptz',
+    nullable: true,
+    comment: 'when the last try ended',
+  })
   lastAttemptAt!: Date | null;
-  @Column({ name: 'last_http_status', type: 'integer', nullable: true })
+  @Column({
+    name: 'last_http_status',
+    type: 'integer',
+    nullable: true,
+    comment: 'HTTP status of the last answer (NULL: no answer)',
+  })
   lastHttpStatus!: number | null;
   @Column({
     name: 'last_error',
@@ -137,7 +217,20 @@ export class WebhookDeliveryEntity {
     nullable: true,
   })
   lastError!: string | null;
-  @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt!: Date | null;
-  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
-  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt!: Date;
+  @Column({
+    name: 'delivered_at',
+    type: 'timestamptz',
+    nullable: true,
+    comment: 'when the endpoint accepted it',
+  })
+  deliveredAt!: Date | null;
+  @Column({ name: 'created_at', type: 'timestamptz', comment: 'when it was queued' })
+  createdAt!: Date;
+  @Column({
+    name: 'updated_at',
+    type: 'timestamptz',
+    default: () => 'now()',
+    comment: 'last change',
+  })
+  updatedAt!: Date;
 }
