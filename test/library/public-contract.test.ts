@@ -14,6 +14,7 @@ import {
   PreAuthService,
   VerifyTicketService,
   WechatApiClient,
+  WechatMessageService,
   WechatOpenEvents,
 } from '@app/wechat-open';
 // The internals, reached by path as only the library's own tests can (the package's `exports`
@@ -29,6 +30,7 @@ import { PushOpener } from '../../libs/wechat-open/src/events/push-opener.js';
 import { JobQueue } from '../../libs/wechat-open/src/jobs/job-queue.service.js';
 import { JobRepository } from '../../libs/wechat-open/src/jobs/job.repository.js';
 import { JsApiTicketRepository } from '../../libs/wechat-open/src/jsapi/jsapi-ticket.repository.js';
+import { MessageDedupeRepository } from '../../libs/wechat-open/src/messages/message-dedupe.repository.js';
 import { PreAuthRepository } from '../../libs/wechat-open/src/pre-auth/pre-auth.repository.js';
 import { libraryFixture, LibraryFixture } from './library-host.js';
 
@@ -52,6 +54,7 @@ const INTERNALS: [string, unknown][] = [
   ['AuthorizerTokenRepository', AuthorizerTokenRepository],
   ['JsApiTicketRepository', JsApiTicketRepository],
   ['PreAuthRepository', PreAuthRepository],
+  ['MessageDedupeRepository', MessageDedupeRepository],
 ];
 
 describe('the public contract of the library inside a host', () => {
@@ -73,6 +76,7 @@ describe('the public contract of the library inside a host', () => {
       JsApiService,
       WechatOpenEvents,
       ComponentEventService,
+      WechatMessageService,
       ComponentRegistry,
       WechatApiClient,
       JobMonitor,
@@ -147,6 +151,8 @@ describe('the public contract of the library inside a host', () => {
       'WechatMessageCrypto',
       'signJsSdk',
       'JobMonitor',
+      'WechatMessageService',
+      'OnWechatMessage',
     ])
       expect(exported, name).toContain(name);
   });
