@@ -3,6 +3,7 @@ import { wechatOpenMigrations } from '@app/wechat-open';
 import { TenantsAndKeys1796000000000 } from './1796000000000-TenantsAndKeys.js';
 import { QuotaResets1796100000000 } from './1796100000000-QuotaResets.js';
 import { Webhooks1796271304433 } from './1796271304433-Webhooks.js';
+import { AuditSchema1796271671065 } from './1796271671065-AuditSchema.js';
 
 /**
  * The platform's own migrations (tables of the app, not the library's: tenants, API keys,
@@ -13,6 +14,7 @@ export const APP_MIGRATIONS: (new () => MigrationInterface)[] = [
   TenantsAndKeys1796000000000,
   QuotaResets1796100000000,
   Webhooks1796271304433,
+  AuditSchema1796271671065,
 ];
 
 /**

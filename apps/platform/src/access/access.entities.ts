@@ -16,8 +16,13 @@ import {
 })
 @Check('tenant_id_check', `id ~ '^[a-z0-9][a-z0-9_-]{0,62}$'`)
 export class TenantEntity {
-  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'tenant_pkey' }) id!: string;
-  @Column({ type: 'text' }) name!: string;
+  @PrimaryColumn({
+    type: 'text',
+    primaryKeyConstraintName: 'tenant_pkey',
+    comment: 'tenant id: lower-case letters, digits, _ and -, at most 63',
+  })
+  id!: string;
+  @Column({ type: 'text', comment: 'display name' }) name!: string;
   @Column({
     name: 'return_url_prefixes',
     comment: "where the tenant's users may be sent back after authorizing (origin + path prefix)",
@@ -34,8 +39,20 @@ export class TenantEntity {
     default: () => "'{}'",
   })
   jssdkDomains!: string[];
-  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' }) createdAt!: Date;
-  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt!: Date;
+  @Column({
+    name: 'created_at',
+    type: 'timestamptz',
+    default: () => 'now()',
+    comment: 'when the tenant was created',
+  })
+  createdAt!: Date;
+  @Column({
+    name: 'updated_at',
+    type: 'timestamptz',
+    default: () => 'now()',
+    comment: 'last change',
+  })
+  updatedAt!: Date;
 }
 
 export type ApiKeyKind = 'operator' | 'tenant' | 'service';
@@ -49,10 +66,25 @@ export type ApiKeyKind = 'operator' | 'tenant' | 'service';
 @Check('api_key_tenant_check', `(kind = 'tenant') = (tenant_id IS NOT NULL)`)
 @Index('api_key_tenant', ['tenantId'])
 export class ApiKeyEntity {
-  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'api_key_pkey' }) id!: string;
-  @Column({ type: 'text' }) kind!: ApiKeyKind;
-  @Column({ type: 'text' }) name!: string;
-  @Column({ name: 'tenant_id', type: 'text', nullable: true }) tenantId!: string | null;
+  @PrimaryColumn({
+    type: 'uuid',
+    primaryKeyConstraintName: 'api_key_pkey',
+    comment: 'the key id (also in the key and its display prefix)',
+  })
+  id!: string;
+  @Column({
+    type: 'text',
+    comment: 'operator (everything), tenant (one tenant) or service (the token API, scoped)',
+  })
+  kind!: ApiKeyKind;
+  @Column({ type: 'text', comment: 'what the key is for' }) name!: string;
+  @Column({
+    name: 'tenant_id',
+    type: 'text',
+    nullable: true,
+    comment: 'tenant keys: the tenant (tenant.id)',
+  })
+  tenantId!: string | null;
   @ManyToOne(() => TenantEntity, { onDelete: 'RESTRICT', createForeignKeyConstraints: true })
   @JoinColumn({
     name: 'tenant_id',
@@ -89,10 +121,33 @@ export class ApiKeyEntity {
     nullable: true,
   })
   scopeAuthorizerAppids!: string[] | null;
-  @Column({ name: 'created_by', type: 'text' }) createdBy!: string;
-  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' }) createdAt!: Date;
-  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true }) lastUsedAt!: Date | null;
-  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
+  @Column({
+    name: 'created_by',
+    type: 'text',
+    comment: 'who created it: the display prefix of the creating key, or cli',
+  })
+  createdBy!: string;
+  @Column({
+    name: 'created_at',
+    type: 'timestamptz',
+    default: () => 'now()',
+    comment: 'when the key was created',
+  })
+  createdAt!: Date;
+  @Column({
+    name: 'last_used_at',
+    type: 'timestamptz',
+    nullable: true,
+    comment: 'last request made with the key (recorded in batches: it may lag a little)',
+  })
+  lastUsedAt!: Date | null;
+  @Column({
+    name: 'revoked_at',
+    type: 'timestamptz',
+    nullable: true,
+    comment: 'when the key was revoked; NULL while valid',
+  })
+  revokedAt!: Date | null;
 }
 
 export type SecretAccessAction = 'access_token' | 'jssdk_config' | 'token_rejected' | 'call';
@@ -109,13 +164,42 @@ export type SecretAccessAction = 'access_token' | 'jssdk_config' | 'token_reject
 @Index('secret_access_log_authorizer', ['authorizerAppid', 'at'])
 @Index('secret_access_log_key', ['apiKeyId', 'at'])
 export class SecretAccessLogEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'secret_access_log_pkey' })
+  @PrimaryGeneratedColumn({
+    type: 'bigint',
+    primaryKeyConstraintName: 'secret_access_log_pkey',
+    comment: 'sequence number',
+  })
   id!: string;
-  @Column({ type: 'timestamptz', default: () => 'now()' }) at!: Date;
-  @Column({ name: 'api_key_id', type: 'uuid' }) apiKeyId!: string;
-  @Column({ type: 'text' }) action!: SecretAccessAction;
-  @Column({ name: 'component_appid', type: 'text' }) componentAppid!: string;
-  @Column({ name: 'authorizer_appid', type: 'text' }) authorizerAppid!: string;
-  @Column({ name: 'tenant_id', type: 'text', nullable: true }) tenantId!: string | null;
-  @Column({ name: 'request_id', type: 'text', nullable: true }) requestId!: string | null;
+  @Column({
+    type: 'timestamptz',
+    default: () => 'now()',
+    comment: 'when the secret was handed out or used',
+  })
+  at!: Date;
+  @Column({ name: 'api_key_id', type: 'uuid', comment: 'the key (api_key.id) that asked' })
+  apiKeyId!: string;
+  @Column({
+    type: 'text',
+    comment:
+      "access_token (handed out), jssdk_config (a signature), token_rejected (reported as rejected) or call (a call made on the account's behalf)",
+  })
+  action!: SecretAccessAction;
+  @Column({ name: 'component_appid', type: 'text', comment: 'the component' })
+  componentAppid!: string;
+  @Column({ name: 'authorizer_appid', type: 'text', comment: 'the account whose token it was' })
+  authorizerAppid!: string;
+  @Column({
+    name: 'tenant_id',
+    type: 'text',
+    nullable: true,
+    comment: 'the tenant of the account at the time',
+  })
+  tenantId!: string | null;
+  @Column({
+    name: 'request_id',
+    type: 'text',
+    nullable: true,
+    comment: 'request id of the call (also in the logs)',
+  })
+  requestId!: string | null;
 }

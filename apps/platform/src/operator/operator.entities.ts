@@ -18,19 +18,37 @@ export type QuotaResetOutcome = 'reset' | 'refused' | 'unknown' | 'budget_refuse
 @Check('quota_reset_outcome_check', `outcome IN ('reset', 'refused', 'unknown', 'budget_refused')`)
 @Index('quota_reset_target', ['componentAppid', 'targetAppid', 'at'])
 export class QuotaResetEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'quota_reset_pkey' })
+  @PrimaryGeneratedColumn({
+    type: 'bigint',
+    primaryKeyConstraintName: 'quota_reset_pkey',
+    comment: 'sequence number',
+  })
   id!: string;
-  @Column({ type: 'timestamptz', default: () => 'now()' }) at!: Date;
-  @Column({ name: 'component_appid', type: 'text' }) componentAppid!: string;
+  @Column({ type: 'timestamptz', default: () => 'now()', comment: 'when the reset was asked for' })
+  at!: Date;
+  @Column({ name: 'component_appid', type: 'text', comment: 'the component' })
+  componentAppid!: string;
   @Column({
     name: 'target_appid',
     comment: 'the account whose quota was reset: the component itself or one of its accounts',
     type: 'text',
   })
   targetAppid!: string;
-  @Column({ name: 'api_key_id', type: 'uuid' }) apiKeyId!: string;
-  @Column({ name: 'request_id', type: 'text', nullable: true }) requestId!: string | null;
-  @Column({ type: 'text' }) outcome!: QuotaResetOutcome;
+  @Column({ name: 'api_key_id', type: 'uuid', comment: 'the key (api_key.id) that asked' })
+  apiKeyId!: string;
+  @Column({
+    name: 'request_id',
+    type: 'text',
+    nullable: true,
+    comment: 'request id of the admin call (also in the logs)',
+  })
+  requestId!: string | null;
+  @Column({
+    type: 'text',
+    comment:
+      'reset, refused, unknown (WeChat did not answer: it may have counted) or budget_refused (the monthly budget, before calling WeChat)',
+  })
+  outcome!: QuotaResetOutcome;
   @Column({
     comment:
       "WeChat's errcode (0 reset, 48006 monthly limit reached); NULL when WeChat was not called or did not answer",

@@ -4,7 +4,10 @@ import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
  * The newest component_verify_ticket of a component (one row per component). Checks and comments
  * are the migrations' (the entities are the schema's truth, down to them).
  */
-@Entity('component_verify_ticket')
+@Entity('component_verify_ticket', {
+  comment:
+    'the newest component_verify_ticket WeChat pushed for each component (one row per component), sealed',
+})
 @Check('component_verify_ticket_check', '(ticket_ciphertext IS NULL) = (create_time IS NULL)')
 @Check(
   'component_verify_ticket_rejection',
@@ -16,10 +19,16 @@ export class VerifyTicketEntity {
     name: 'component_appid',
     type: 'text',
     primaryKeyConstraintName: 'component_verify_ticket_pkey',
+    comment: 'the component (third-party platform) appid',
   })
   componentAppid!: string;
-  @Column({ name: 'ticket_ciphertext', type: 'text', nullable: true }) ticketCiphertext!:
-    string | null;
+  @Column({
+    name: 'ticket_ciphertext',
+    type: 'text',
+    nullable: true,
+    comment: 'component_verify_ticket, SecretBox-sealed (v1:<kid>:<iv>:<ciphertext>)',
+  })
+  ticketCiphertext!: string | null;
   /** SHA-256 (hex) of the ticket: a retry of the same push is told from a new ticket by it. */
   @Column({
     name: 'ticket_digest',
@@ -37,9 +46,20 @@ export class VerifyTicketEntity {
     comment: "WeChat's CreateTime of the push; an older push never replaces a newer one",
   })
   createTime!: Date | null;
-  @Column({ name: 'received_at', type: 'timestamptz', nullable: true }) receivedAt!: Date | null;
+  @Column({
+    name: 'received_at',
+    type: 'timestamptz',
+    nullable: true,
+    comment: 'when the push carrying the ticket arrived',
+  })
+  receivedAt!: Date | null;
   /** Last time this service asked WeChat to push for a missing or stale ticket. */
-  @Column({ name: 'push_requested_at', type: 'timestamptz', nullable: true })
+  @Column({
+    name: 'push_requested_at',
+    type: 'timestamptz',
+    nullable: true,
+    comment: 'last time this service asked WeChat to push a ticket (api_start_push_ticket)',
+  })
   pushRequestedAt!: Date | null;
   /** Asks for a missing or stale ticket since the last new one: the backoff doubles with it. */
   @Column({
@@ -60,7 +80,12 @@ export class VerifyTicketEntity {
   })
   rejectedAt!: Date | null;
   /** 61005 (expired) or 61006 (invalid). */
-  @Column({ name: 'rejected_errcode', type: 'integer', nullable: true })
+  @Column({
+    name: 'rejected_errcode',
+    type: 'integer',
+    nullable: true,
+    comment: '61005 (expired) or 61006 (invalid), with rejected_at',
+  })
   rejectedErrcode!: number | null;
   /** Last ask for a push after a refusal (throttled on its own). */
   @Column({
@@ -74,26 +99,53 @@ export class VerifyTicketEntity {
 }
 
 /** The component_access_token of a component, with the lease of whoever is minting the next. */
-@Entity('component_token')
+@Entity('component_token', {
+  comment:
+    'the component_access_token of each component (one row per component), sealed, with the lease of the instance minting the next',
+})
 @Check('component_token_check', '(token_ciphertext IS NULL) = (expires_at IS NULL)')
 export class ComponentTokenEntity {
   @PrimaryColumn({
     name: 'component_appid',
     type: 'text',
     primaryKeyConstraintName: 'component_token_pkey',
+    comment: 'the component (third-party platform) appid',
   })
   componentAppid!: string;
-  @Column({ name: 'token_ciphertext', type: 'text', nullable: true }) tokenCiphertext!:
-    string | null;
+  @Column({
+    name: 'token_ciphertext',
+    type: 'text',
+    nullable: true,
+    comment: 'component_access_token, SecretBox-sealed (v1:<kid>:<iv>:<ciphertext>)',
+  })
+  tokenCiphertext!: string | null;
   @Column({
     type: 'bigint',
     default: 0,
     comment: 'bumped on every new token: a 40001 invalidates only the version that failed',
   })
   version!: string;
-  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true }) expiresAt!: Date | null;
-  @Column({ name: 'refreshed_at', type: 'timestamptz', nullable: true }) refreshedAt!: Date | null;
-  @Column({ name: 'refreshed_by', type: 'text', nullable: true }) refreshedBy!: string | null;
+  @Column({
+    name: 'expires_at',
+    type: 'timestamptz',
+    nullable: true,
+    comment: 'when the stored token expires',
+  })
+  expiresAt!: Date | null;
+  @Column({
+    name: 'refreshed_at',
+    type: 'timestamptz',
+    nullable: true,
+    comment: 'when the stored token was minted',
+  })
+  refreshedAt!: Date | null;
+  @Column({
+    name: 'refreshed_by',
+    type: 'text',
+    nullable: true,
+    comment: 'the instance that minted it',
+  })
+  refreshedBy!: string | null;
   @Column({
     name: 'lease_owner',
     type: 'text',
@@ -101,5 +153,11 @@ export class ComponentTokenEntity {
     comment: 'instance minting a token now; others wait for it instead of minting twice',
   })
   leaseOwner!: string | null;
-  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true }) leaseUntil!: Date | null;
+  @Column({
+    name: 'lease_until',
+    type: 'timestamptz',
+    nullable: true,
+    comment: 'the lease ends then (a crashed instance lets go)',
+  })
+  leaseUntil!: Date | null;
 }
