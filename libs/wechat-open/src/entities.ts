@@ -3,6 +3,7 @@ import {
   ComponentTokenEntity,
   VerifyTicketEntity,
 } from './component-ticket/component-ticket.entities.js';
+import { EventDispatchEntity } from './events/event-dispatch.entity.js';
 import { EventLogEntity } from './events/event-log.entity.js';
 import { JobEntity } from './jobs/job.entity.js';
 import { JsApiTicketEntity } from './jsapi/jsapi-ticket.entity.js';
@@ -12,6 +13,7 @@ import { PreAuthSessionEntity } from './pre-auth/pre-auth-session.entity.js';
 /** Every table of the library, for a DataSource built outside Nest (the TypeORM CLI). */
 export const WECHAT_OPEN_ENTITIES = [
   EventLogEntity,
+  EventDispatchEntity,
   JobEntity,
   VerifyTicketEntity,
   ComponentTokenEntity,

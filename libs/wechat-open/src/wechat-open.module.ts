@@ -1,10 +1,8 @@
 import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import { AuthorizerModule } from './authorizer/authorizer.module.js';
 import { ComponentTicketModule } from './component-ticket/component-ticket.module.js';
-import {
-  WechatOpenBaseModule,
-  WechatOpenCoreFacadeModule,
-} from './core/wechat-open-core.module.js';
+import { WechatOpenCoreFacadeModule } from './core/wechat-open-core-facade.module.js';
+import { WechatOpenBaseModule } from './core/wechat-open-core.module.js';
 import {
   WECHAT_OPEN_RAW_OPTIONS,
   WechatOpenOptionsModule,

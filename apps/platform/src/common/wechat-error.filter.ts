@@ -32,6 +32,8 @@ const STATUS: Record<string, number> = {
   JSSDK_URL_NOT_ALLOWED: 400,
   // A critical message handler failed: WeChat retries the message.
   MESSAGE_HANDLER_FAILED: 503,
+  // A critical event handler failed: WeChat pushes the event again.
+  EVENT_HANDLER_FAILED: 503,
 };
 
 /** Codes of Nest's and Fastify's own HTTP errors, by status. */

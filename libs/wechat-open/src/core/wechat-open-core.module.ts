@@ -3,12 +3,10 @@ import { Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { WechatApiClient } from '../client/wechat-api.client.js';
 import { wechatHttpModuleOptions } from '../client/wechat-http.options.js';
-import { ComponentEventService } from '../events/component-event.service.js';
 import { WechatEventBus } from '../events/event-bus.js';
 import { EventLogRepository } from '../events/event-log.repository.js';
 import { HandlerDiscovery } from '../handlers/handler-discovery.js';
 import { PushOpener } from '../events/push-opener.js';
-import { JobMonitor } from '../jobs/job-monitor.service.js';
 import { JobQueue } from '../jobs/job-queue.service.js';
 import { JobRepository } from '../jobs/job.repository.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
@@ -24,7 +22,8 @@ import { WechatOpenEvents } from './wechat-open.events.js';
 //   WechatOpenOptionsModule (global, per forRoot)  options, DataSource, entities: private symbols
 //   WechatOpenBaseModule       public   Clock, ComponentRegistry, WechatApiClient, WechatOpenEvents
 //   WechatOpenCoreModule       internal Base + SecretBox, event bus, event log, job queue, ...
-//   WechatOpenCoreFacadeModule public   ComponentEventService (the event URL), JobMonitor
+//   WechatOpenCoreFacadeModule public   ComponentEventService (the event URL), JobMonitor; imports
+//                              the AuthorizerModule (its own file: wechat-open-core-facade.module)
 //   feature modules            import WechatOpenCoreModule, export their service facades
 //
 // WechatOpenModule exports Base, the facade and the feature modules, never WechatOpenCoreModule:
@@ -91,11 +90,3 @@ const internal: Provider[] = [
   exports: [WechatOpenBaseModule, ...internal],
 })
 export class WechatOpenCoreModule {}
-
-/** The core's two public services: the event URL's handler and the job queue's monitor. */
-@Module({
-  imports: [WechatOpenCoreModule],
-  providers: [ComponentEventService, JobMonitor],
-  exports: [ComponentEventService, JobMonitor],
-})
-export class WechatOpenCoreFacadeModule {}

@@ -22,3 +22,18 @@ export class EventNotReplayableError extends WechatOpenError {
     });
   }
 }
+
+/**
+ * A critical host handler (`@OnComponentEvent(filter, { critical: true })`) failed: WeChat is
+ * answered 503 and pushes again; the retry runs the critical handlers that have not succeeded.
+ */
+export class ComponentEventHandlerFailedError extends WechatOpenError {
+  constructor(handler: string, options?: { cause?: unknown }) {
+    super(
+      'EVENT_HANDLER_FAILED',
+      'a critical event handler failed; WeChat will retry',
+      { handler },
+      options,
+    );
+  }
+}

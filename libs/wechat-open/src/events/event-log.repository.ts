@@ -40,10 +40,13 @@ const MAX_ID = 9_223_372_036_854_775_807n;
 export class EventLogRepository {
   constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
-  /** Appends the event; returns false when the same push was already stored (a WeChat retry). */
-  async appendOnce(row: NewEventLogRow): Promise<boolean> {
+  /**
+   * Appends the event once: returns its row id, and whether it was stored now (false: the same
+   * push was already stored, a WeChat retry; the id is the stored row's).
+   */
+  async appendOnce(row: NewEventLogRow): Promise<{ id: string; inserted: boolean }> {
     // Raw SQL: ON CONFLICT on the dedupe key alone (TypeORM's orIgnore cannot name a key).
-    const inserted = await this.db.query<unknown[]>(
+    const inserted = await this.db.query<{ id: string }[]>(
       `INSERT INTO wechat_event_log
          (component_appid, info_type, authorizer_appid, create_time, dedupe_key, payload, received_at,
           disposition, note)
@@ -62,7 +65,13 @@ export class EventLogRepository {
         row.note,
       ],
     );
-    return inserted.length === 1;
+    if (inserted.length === 1) return { id: String(inserted[0].id), inserted: true };
+    // Read after the insert, not in its statement: the row that conflicted may have been
+    // committed after that statement's snapshot was taken.
+    const stored = await this.db
+      .getRepository(EventLogEntity)
+      .findOneOrFail({ select: { id: true }, where: { dedupeKey: row.dedupeKey } });
+    return { id: String(stored.id), inserted: false };
   }
 
   /** The account's pushes of these InfoTypes, newest first, without their payloads. */

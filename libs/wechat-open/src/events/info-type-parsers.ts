@@ -1,4 +1,5 @@
 import { WechatXmlError } from '../errors/crypto.errors.js';
+import type { ComponentEventContext } from '../handlers/handler.types.js';
 import type { XmlFields, XmlValue } from '../xml/wechat-xml.js';
 import type {
   ApplyIcpFilingResultPayload,
@@ -288,4 +289,15 @@ export function parseInfoTypePayload(
   if (!isTypedInfoType(key)) return fields;
   const parse = PARSERS[key] as PayloadParser<unknown>;
   return parse(fields, createTime);
+}
+
+/**
+ * Narrows a catch-all handler's context to one InfoType's typed payload:
+ * `if (isInfoType(ctx, 'wxa_nickname_audit')) ctx.payload.ret`.
+ */
+export function isInfoType<K extends TypedInfoType>(
+  ctx: ComponentEventContext,
+  infoType: K,
+): ctx is ComponentEventContext<InfoTypePayloads[K]> {
+  return ctx.infoType === infoType;
 }

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { XmlFields } from '../xml/wechat-xml.js';
 
 /**
@@ -18,7 +19,11 @@ export interface WechatMessageFilter {
 
 /** Which pushes of the authorization-event URL a host method receives (`@OnComponentEvent`). */
 export interface ComponentEventFilter {
-  /** Lower-case InfoType (`notify_third_fasteregister`, ...); `*` or omitted: every InfoType. */
+  /**
+   * InfoType (`notify_third_fasteregister`, ...), compared case-insensitively; `*` or omitted:
+   * every InfoType, known or not, except `component_verify_ticket` (pushed every 10 minutes),
+   * which reaches only the filters that name it.
+   */
   infoType?: string | readonly string[];
   componentAppid?: string | readonly string[];
 }
@@ -30,6 +35,9 @@ export interface HandlerRunOptions {
    * WeChat gets an error status (it retries later) and the message's deduplication claim is
    * released so the retry runs it again. For quick durable writes (a forwarding queue's insert),
    * never for slow work. Default false: errors are logged, WeChat is answered all the same.
+   * On the event URL, the push is stored first and a retry runs only the critical handlers
+   * that have not succeeded for it (`ctx.manager` writes commit with that success); the others
+   * start after the answer, at most once.
    */
   critical?: boolean;
 }
@@ -58,16 +66,29 @@ export interface WechatMessageContext {
   receivedAt: Date;
 }
 
-/** A push on the authorization-event URL, after the library applied it and logged it. */
+/**
+ * A push on the authorization-event URL, after the library applied it and logged it. Not sent
+ * again for a replay (ComponentEventService.replay).
+ */
 export interface ComponentEventContext<P = unknown> {
   componentAppid: string;
   /** Lower-case InfoType. */
   infoType: string;
-  /** The account the push is about, when it names one. */
+  /**
+   * The account the push is about, when it names one (`AuthorizerAppid`, else `appid`, else
+   * `authorizer_appid`).
+   */
   authorizerAppid: string | null;
+  /**
+   * The account's tenant in the registry, null when it has none or is not in the registry yet
+   * (an `authorized` push for a new account: its code is redeemed right after the answer).
+   */
   tenantId: string | null;
   createTime: Date;
-  /** The InfoType's typed payload (see the events' payload types); the raw fields otherwise. */
+  /**
+   * The InfoType's typed payload (`InfoTypePayloads[infoType]`, see `isInfoType`); for an
+   * InfoType the library does not know, the raw fields.
+   */
   payload: P;
   fields: XmlFields;
   /** The decrypted XML exactly as WeChat sent it (never log it). */
@@ -75,6 +96,11 @@ export interface ComponentEventContext<P = unknown> {
   /** The event log row's id (ComponentEventService.replay takes it). */
   eventId: string;
   receivedAt: Date;
+  /**
+   * Critical handlers only: the transaction that records this handler's success for this event.
+   * Writes made through it commit with that record, so a WeChat retry never repeats them.
+   */
+  manager?: EntityManager;
 }
 
 /** One article of a news reply (at most 8; WeChat shows the first large). */

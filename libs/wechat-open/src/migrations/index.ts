@@ -7,6 +7,7 @@ import { RefreshBackoff1795000320000 } from './1795000320000-RefreshBackoff.js';
 import { DurableRedemption1795000330000 } from './1795000330000-DurableRedemption.js';
 import { AdminDashboard1795000340000 } from './1795000340000-AdminDashboard.js';
 import { MessageDedupe1795000370000 } from './1795000370000-MessageDedupe.js';
+import { EventDispatch1795000375000 } from './1795000375000-EventDispatch.js';
 import { RefreshLogAppendOnly1796271664579 } from './1796271664579-RefreshLogAppendOnly.js';
 import { SchemaComments1796271668101 } from './1796271668101-SchemaComments.js';
 
@@ -25,6 +26,7 @@ export const wechatOpenMigrations = [
   DurableRedemption1795000330000,
   AdminDashboard1795000340000,
   MessageDedupe1795000370000,
+  EventDispatch1795000375000,
   RefreshLogAppendOnly1796271664579,
   SchemaComments1796271668101,
 ];
