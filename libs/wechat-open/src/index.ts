@@ -30,6 +30,30 @@ export type { ComponentEvent, EventDisposition } from './events/event-bus.js';
 export { readCreateTime } from './events/push-opener.js';
 export { readPushQuery, checkFreshness } from './events/push-query.js';
 export { KNOWN_INFO_TYPES, infoTypeLabel } from './events/info-types.js';
+export type {
+  InfoTypePayloads,
+  TypedInfoType,
+  ComponentVerifyTicketPayload,
+  AuthorizedPayload,
+  UnauthorizedPayload,
+  FastRegisterPayload,
+  EnterpriseRegistrationInfo,
+  PersonalRegistrationInfo,
+  FastRegisterBetaAppPayload,
+  FastVerifyBetaAppPayload,
+  WxaNicknameAuditPayload,
+  IcpFilingVerifyResultPayload,
+  ApplyIcpFilingResultPayload,
+  WxaAuthPayload,
+  VerificationDispatchInfo,
+  WxaWxverifyPayload,
+  WxaAuthAndIcpPayload,
+  OrderPathApplyResultPayload,
+  OrderPathApplyResult,
+  OrderPathAuditResultPayload,
+  OrderPathAuditResult,
+} from './events/info-type-payloads.js';
+export { parseInfoTypePayload, isTypedInfoType, isInfoType } from './events/info-type-parsers.js';
 export { isDatabaseUnavailable } from './core/database-errors.js';
 export { SchedulerMissingError } from './core/cron-task.js';
 export { PermanentJobError } from './jobs/job-queue.service.js';
