@@ -96,6 +96,7 @@ export class AppModule {
               notifications: endpoints.poolSize > 1,
             },
             jsapi: config.jsapi,
+            messages: config.messages,
           },
           // The admin API's modules (dashboard, operator, token API) inject its services.
           { isGlobal: true },

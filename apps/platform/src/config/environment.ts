@@ -81,6 +81,11 @@ export class Environment {
   /** Refuse pushes signed further than this from now (replays); 0 turns the check off. */
   @Transform(toInt) @IsInt() @Min(0) PUSH_TIMESTAMP_WINDOW_SEC: number = 300;
 
+  /** How long the message URL waits for host handlers before answering `success` (under 5 s). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(4999) MESSAGE_REPLY_BUDGET_MS: number = 4000;
+  /** Answer WeChat's full-release (全网发布) robot test for its test accounts. */
+  @Transform(toBool) @IsBoolean() FULL_RELEASE_TEST: boolean = true;
+
   @Transform(toInt) @IsInt() @Min(60) PRE_AUTH_SESSION_TTL_SEC: number = 1800;
   /** JSON {"tenantId" or "*": ["https://dashboard.example.com/return/", ...]}. */
   @IsOptional() @IsString() TENANT_RETURN_URLS?: string;

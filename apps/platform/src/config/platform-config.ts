@@ -6,6 +6,7 @@ import {
   ComponentConfig,
   DataKey,
   JsApiOptions,
+  MessageOptions,
   parseDataKeys,
 } from '@app/wechat-open';
 import { Environment } from './environment.js';
@@ -39,6 +40,8 @@ export interface PlatformConfig {
   authorizer: AuthorizerOptions;
   /** JS-SDK ticket options; unset = the library's defaults. */
   jsapi?: JsApiOptions;
+  /** The message URL's options; unset = the library's defaults. */
+  messages?: MessageOptions;
   /** Requests per minute per API key: admin API, token API. */
   rateLimits: { adminPerMin: number; tokenApiPerMin: number };
   /** Tests shorten the safety margin to run with tokens that live seconds. */
@@ -138,6 +141,10 @@ export function toPlatformConfig(
     componentCron: env.COMPONENT_TOKEN_CRON,
     maxXmlBytes: env.MAX_XML_BYTES,
     pushTimestampWindowSec: env.PUSH_TIMESTAMP_WINDOW_SEC,
+    messages: {
+      replyBudgetMs: env.MESSAGE_REPLY_BUDGET_MS,
+      fullReleaseTest: env.FULL_RELEASE_TEST,
+    },
     schedulers: true,
     preAuthSessionTtlSec: env.PRE_AUTH_SESSION_TTL_SEC,
     returnUrlAllowList: parseAllowList(env.TENANT_RETURN_URLS, sandboxed, env.PORT),
