@@ -125,3 +125,34 @@ describe('cli jssdk-sign', () => {
     expect(r.err).toContain('dropped the #fragment');
   });
 });
+
+describe('cli auditor-role-sql', () => {
+  it('prints a NOLOGIN role with SELECT on the audit schema only', async () => {
+    const r = await cli(['auditor-role-sql']);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('CREATE ROLE wop_auditor NOLOGIN;');
+    expect(r.out).toContain('GRANT USAGE ON SCHEMA audit TO wop_auditor;');
+    expect(r.out).toContain('GRANT SELECT ON ALL TABLES IN SCHEMA audit TO wop_auditor;');
+    expect(r.out).toContain('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM wop_auditor;');
+    expect(r.out).not.toMatch(/\bLOGIN PASSWORD\b/);
+    // Every GRANT is on the audit schema, or CONNECT on the database.
+    const grants = r.out.split('\n').filter((l) => /^\s*(EXECUTE format\(')?GRANT\b/.test(l));
+    expect(grants.every((l) => /audit|CONNECT ON DATABASE/.test(l))).toBe(true);
+  });
+
+  it('takes a role name, and a login role whose password psql fills in', async () => {
+    const r = await cli(['auditor-role-sql', '--role', 'dba_reader', '--login']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('CREATE ROLE dba_reader NOLOGIN;');
+    expect(r.out).toContain(`ALTER ROLE dba_reader LOGIN PASSWORD :'auditor_password';`);
+    expect(r.out).not.toContain('wop_auditor');
+  });
+
+  it('refuses a role name that would need quoting', async () => {
+    const r = await cli(['auditor-role-sql', '--role', 'x; DROP TABLE tenant']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/^error: role name/);
+  });
+});

@@ -15,6 +15,7 @@ import { ApiKeyEntity, TenantEntity } from './access/access.entities.js';
 import { AccessRepository } from './access/access.repository.js';
 import { ApiKeysService } from './access/api-keys.service.js';
 import { AppModule } from './app.module.js';
+import { auditorRoleSql, DEFAULT_AUDITOR_ROLE } from './audit/auditor-role.sql.js';
 import { PLATFORM_ENTITIES } from './entities.js';
 import { validateEnvironment } from './config/environment.js';
 import { toPlatformConfig } from './config/platform-config.js';
@@ -185,6 +186,18 @@ export function buildCli({ out, err, stdin }: CliIo): Command {
         out(`${key}\n`);
       }),
     );
+
+  program
+    .command('auditor-role-sql')
+    .description(
+      "Print the SQL that creates a role reading the audit schema's views and nothing else " +
+        '(NOLOGIN unless --login); run it with psql as the owner of the views.',
+    )
+    .option('--role <name>', 'the role to create', DEFAULT_AUDITOR_ROLE)
+    .option('--login', "a role that logs in; psql -v auditor_password='...' sets its password")
+    .action((o: { role: string; login?: boolean }) => {
+      out(auditorRoleSql({ role: o.role, login: o.login === true }));
+    });
 
   program
     .command('sync-authorizers')
