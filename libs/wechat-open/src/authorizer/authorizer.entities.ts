@@ -338,7 +338,10 @@ export class AuthorizerHistoryEntity {
   note!: string | null;
 }
 
-/** Every refresh attempt of an authorizer token (the migration indexes at DESC: see above). */
+/**
+ * Append-only: every refresh attempt of an authorizer token. A trigger (forbid_change, in the
+ * migrations) refuses updates and deletes. The migration indexes at DESC: see above.
+ */
 @Entity('authorizer_refresh_log', {
   comment:
     'append-only: every refresh attempt of an authorizer access token (the token itself is never logged)',
