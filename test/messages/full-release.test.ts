@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FULL_RELEASE_TEST_ACCOUNTS } from '@app/wechat-open';
+import { messagePush, postMessage, textMessage } from './message-push.js';
 import { startStack, TestStack } from '../support/stack.js';
 
 interface Report {
@@ -55,4 +56,30 @@ describe('the full-release (全网发布) robot test, run by the sandbox as WeCh
     expect(report.cases.filter((c) => !c.passed)).toEqual([]);
     expect(report.groups).toHaveLength(1);
   }, 60_000);
+
+  it('leaves the test accounts to the host when the robot is off (FULL_RELEASE_TEST=false)', async () => {
+    const off = await stack.startInstance({
+      instanceId: 'robot-off',
+      messages: { fullReleaseTest: false },
+    });
+    try {
+      const oa = FULL_RELEASE_TEST_ACCOUNTS[0];
+      const push = () =>
+        messagePush(
+          stack.component,
+          textMessage(oa.userName, 'o_robot_off', 'TESTCOMPONENT_MSG_TYPE_TEXT'),
+        );
+      const withRobot = await postMessage(
+        stack.platform.url,
+        stack.component.appid,
+        oa.appid,
+        push(),
+      );
+      expect(withRobot.body).toContain('<Encrypt>');
+      const without = await postMessage(off.url, stack.component.appid, oa.appid, push());
+      expect([without.status, without.body]).toEqual([200, 'success']);
+    } finally {
+      await off.stop();
+    }
+  });
 });
