@@ -57,17 +57,15 @@ describe('the webhooks admin API', () => {
   afterAll(() => stack?.close());
 
   const enqueue = (tenantId: string) =>
-    stack.platform
-      .get(ForwardingQueue)
-      .enqueue(
-        messageForwardable(
-          messageContext({
-            componentAppid: 'wxc0api00000001',
-            authorizerAppid: 'wxa0api00000001',
-            tenantId,
-          }),
-        ),
-      );
+    stack.platform.get(ForwardingQueue).enqueue(
+      messageForwardable(
+        messageContext({
+          componentAppid: 'wxc0api00000001',
+          authorizerAppid: 'wxa0api00000001',
+          tenantId,
+        }),
+      ),
+    );
 
   it('creates a webhook and shows its secret in that answer only', async () => {
     const res = await acme.post<Created>('/v1/tenants/acme/webhooks', {
