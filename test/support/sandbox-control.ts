@@ -40,6 +40,14 @@ export class SandboxControl {
       funcInfo,
     });
   }
+  /** Pushes any InfoType with these fields to the component's event URL. */
+  pushEvent(componentAppid: string, infoType: string, fields: Record<string, unknown> = {}) {
+    return this.request<PushEventResult>(
+      'POST',
+      `/sandbox/components/${componentAppid}/push-event`,
+      { infoType, fields },
+    );
+  }
   revoke(componentAppid: string, appid: string) {
     return this.request('POST', `/sandbox/components/${componentAppid}/accounts/${appid}/revoke`);
   }
@@ -67,4 +75,16 @@ export interface SandboxCounters {
   errcodes: Record<string, number>;
   invalidTokensPresented: { endpoint: string; reason: string; tokenKind: string; at: string }[];
   pushes: unknown[];
+}
+
+/** What the sandbox's push-event control call answers. */
+export interface PushEventResult {
+  pushed: boolean;
+  push: {
+    id: number;
+    outcome: 'delivered' | 'failed' | 'bad_reply' | 'no_url';
+    attempts: number;
+    lastStatus: number | null;
+    lastError: string | null;
+  };
 }

@@ -10,6 +10,7 @@ import { AccountStore } from '../state/account.store.js';
 import { AuthorizationStore } from '../state/authorization.store.js';
 import { ComponentStore } from '../state/component.store.js';
 import { SettingsStore } from '../state/settings.store.js';
+import { TokenStore } from '../state/token.store.js';
 import { PusherService, PushResult } from './pusher.service.js';
 
 export interface GrantResult {
@@ -41,6 +42,7 @@ export class AuthorizationService implements OnApplicationShutdown {
     private readonly authorizationStore: AuthorizationStore,
     private readonly settingsStore: SettingsStore,
     private readonly pusher: PusherService,
+    private readonly tokenStore: TokenStore,
   ) {}
 
   onApplicationShutdown(): void {
@@ -68,6 +70,10 @@ export class AuthorizationService implements OnApplicationShutdown {
       account.appid,
       funcInfo,
     );
+    // New sets: the account's access tokens for this component die now, as on WeChat (§13.2).
+    if (infoType === 'updateauthorized') {
+      this.tokenStore.endOnReauthorization(component.appid, account.appid);
+    }
     const code = this.authorizationStore.issueAuthCode(authorization);
     const expiresIn = this.settingsStore.current.authCodeTtlSec;
     const result: GrantResult = {

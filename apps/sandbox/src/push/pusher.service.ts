@@ -37,6 +37,14 @@ type Verdict =
   | { kind: 'retry'; error: string }
   | { kind: 'bad_reply'; error: string };
 
+/** The InfoTypes counted under their own name; any other is counted as `event`. */
+const KNOWN_KINDS: ReadonlySet<string> = new Set([
+  'component_verify_ticket',
+  'authorized',
+  'updateauthorized',
+  'unauthorized',
+]);
+
 /** Values WeChat puts in a payload: strings go in CDATA, numbers bare. */
 export type PayloadFields = Record<string, string | number>;
 
@@ -55,16 +63,22 @@ export class PusherService {
     private readonly clock: SandboxClock,
   ) {}
 
-  /** A notice to the component's auth-event URL (ticket, authorized, unauthorized, ...). */
+  /**
+   * A notice to the component's auth-event URL (ticket, authorized, unauthorized, or any other
+   * InfoType). `fields` follow AppId, CreateTime and InfoType (and may override them): strings
+   * go in CDATA, numbers bare, objects as child elements, arrays as repeated elements.
+   */
   async pushEvent(
     component: SandboxComponentConfig,
-    infoType: Exclude<PushKind, 'message'>,
-    fields: PayloadFields,
+    infoType: string,
+    fields: Record<string, unknown>,
   ): Promise<PushResult> {
-    const authorizerAppid =
-      typeof fields.AuthorizerAppid === 'string' ? fields.AuthorizerAppid : undefined;
+    const named = fields.AuthorizerAppid ?? fields.appid ?? fields.authorizer_appid;
+    const authorizerAppid = typeof named === 'string' ? named : undefined;
+    const kind = KNOWN_KINDS.has(infoType) ? (infoType as PushKind) : 'event';
     const record = this.counters.startPush({
-      kind: infoType,
+      kind,
+      ...(kind === 'event' ? { infoType } : {}),
       componentAppid: component.appid,
       authorizerAppid,
       target: component.eventUrl ?? '',

@@ -73,6 +73,12 @@ export class AuthorizationStore {
       const same = existing.funcInfo.join(',') === sets.join(',');
       existing.funcInfo = sets;
       existing.authTime = now;
+      if (!same) {
+        // Re-authorization with new sets: a new refresh token (§10.2, §13.2); the access tokens
+        // die with it (TokenStore.endOnReauthorization, called by the grant).
+        existing.refreshToken = `refreshtoken@@@${randomToken(48)}`;
+        this.counters.issued('authorizer_refresh_token');
+      }
       return { authorization: existing, infoType: same ? null : 'updateauthorized' };
     }
     const authorization: Authorization = {

@@ -15,7 +15,8 @@ export type TokenKind =
  * Why a presented token was refused. `expired` and `superseded` are the caller's fault;
  * `unknown` usually is; `invalidated` (control API) and `revoked` (account revoked) are not.
  */
-export type InvalidTokenReason = 'expired' | 'unknown' | 'superseded' | 'invalidated' | 'revoked';
+export type InvalidTokenReason =
+  'expired' | 'unknown' | 'superseded' | 'invalidated' | 'revoked' | 'reauthorized';
 
 export interface InvalidTokenPresented {
   endpoint: string;
@@ -26,8 +27,14 @@ export interface InvalidTokenPresented {
   at: string;
 }
 
+/** `event`: any other InfoType (control API push-event); the record's infoType names it. */
 export type PushKind =
-  'component_verify_ticket' | 'authorized' | 'updateauthorized' | 'unauthorized' | 'message';
+  | 'component_verify_ticket'
+  | 'authorized'
+  | 'updateauthorized'
+  | 'unauthorized'
+  | 'message'
+  | 'event';
 
 export type PushOutcome = 'delivered' | 'failed' | 'bad_reply' | 'no_url';
 
@@ -35,6 +42,8 @@ export type PushOutcome = 'delivered' | 'failed' | 'bad_reply' | 'no_url';
 export interface PushRecord {
   id: number;
   kind: PushKind;
+  /** The InfoType of a push of kind `event`. */
+  infoType?: string;
   componentAppid: string;
   authorizerAppid?: string;
   target: string;

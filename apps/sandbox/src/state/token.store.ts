@@ -15,6 +15,8 @@ export interface IssuedToken {
   expiresAtMs: number;
   supersededAtMs?: number;
   invalidated?: boolean;
+  /** Died when the account re-authorized with new permission sets (§13.2). */
+  reauthorized?: boolean;
   generation?: number;
 }
 
@@ -93,6 +95,7 @@ export class TokenStore {
       }
     }
     if (token.invalidated) return refuse('invalidated', 40001, appid);
+    if (token.reauthorized) return refuse('reauthorized', 40001, appid);
     if (now >= token.expiresAtMs) return refuse('expired', 42001, appid);
     if (
       token.supersededAtMs !== undefined &&
@@ -122,6 +125,29 @@ export class TokenStore {
         token.expiresAtMs > now
       ) {
         token.invalidated = true;
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /**
+   * The account re-authorized the component with new permission sets (updateauthorized): as on
+   * WeChat, every access token it held for that component dies at once, without a grace period
+   * (§13.2: a platform that keeps one gets 40001). Returns how many.
+   */
+  endOnReauthorization(componentAppid: string, authorizerAppid: string): number {
+    let count = 0;
+    const now = this.clock.nowMs();
+    for (const token of this.tokens.values()) {
+      if (
+        token.kind === 'authorizer_access_token' &&
+        token.componentAppid === componentAppid &&
+        token.authorizerAppid === authorizerAppid &&
+        !token.reauthorized &&
+        token.expiresAtMs > now
+      ) {
+        token.reauthorized = true;
         count++;
       }
     }
