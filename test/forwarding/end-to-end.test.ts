@@ -114,6 +114,33 @@ describe('forwarding end to end: from a WeChat push to the tenant', () => {
     expect(twice).toHaveLength(1);
   });
 
+  it("forwards the authorization-event URL's pushes about a tenant's account to the webhooks that want them", async () => {
+    const events = (
+      await api.post<Created>('/v1/tenants/acme/webhooks', {
+        url: `${receiver.url}/acme-events`,
+        msgTypes: [],
+        infoTypes: ['updateauthorized', 'unauthorized'],
+      })
+    ).body;
+    const messagesBefore = receiver.at('/acme').length;
+    await stack.sandbox.update(stack.component.appid, tenantAccount.appid, [1, 2, 3]);
+    const [got] = await eventually(
+      async () => receiver.at('/acme-events').length > 0 && receiver.at('/acme-events'),
+    );
+    expect(verifyWopSignature(events.secret, got.headers, got.body)).toBe(true);
+    expect(JSON.parse(got.body)).toMatchObject({
+      type: 'event',
+      componentAppid: stack.component.appid,
+      authorizerAppid: tenantAccount.appid,
+      tenantId: 'acme',
+      infoType: 'updateauthorized',
+      fields: { InfoType: 'updateauthorized' },
+    });
+    // The first webhook takes no InfoTypes.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.at('/acme')).toHaveLength(messagesBefore);
+  });
+
   it('forwards nothing of an account without a tenant', async () => {
     const before = receiver.received.length;
     const res = await pushFromSandbox(lonelyAccount.appid, {
