@@ -10,6 +10,7 @@ import { MessageDedupe1795000370000 } from './1795000370000-MessageDedupe.js';
 import { EventDispatch1795000375000 } from './1795000375000-EventDispatch.js';
 import { RefreshLogAppendOnly1796271664579 } from './1796271664579-RefreshLogAppendOnly.js';
 import { SchemaComments1796271668101 } from './1796271668101-SchemaComments.js';
+import { EventDispatchComments1796272293530 } from './1796272293530-EventDispatchComments.js';
 
 /**
  * The library's schema, every migration oldest first (raw SQL, each with a real down()). Give it
@@ -29,4 +30,5 @@ export const wechatOpenMigrations = [
   EventDispatch1795000375000,
   RefreshLogAppendOnly1796271664579,
   SchemaComments1796271668101,
+  EventDispatchComments1796272293530,
 ];
