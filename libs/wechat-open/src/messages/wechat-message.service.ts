@@ -80,6 +80,8 @@ export class WechatMessageService {
     const msgId = optionalField(fields, 'MsgId') || null;
     const dedupeKey = messageKey(msgId, fromUser, push.createTime, event);
 
+    // The robot's accounts are recognised by appid or user name, leniently: WeChat's pages
+    // disagree on one of the user names (§6.2), and a refused robot message fails the release.
     const testAccount = this.options.messages.fullReleaseTest
       ? findFullReleaseTestAccount(authorizerAppid, toUser)
       : undefined;
@@ -110,8 +112,7 @@ export class WechatMessageService {
     if (account.status === 'revoked' || account.status === 'detached') {
       return successAnswer('inactive_account', msgType);
     }
-    const knownUserName = account.userName ?? testAccount?.userName ?? null;
-    if (knownUserName !== null && knownUserName !== toUser) {
+    if (account.userName !== null && account.userName !== toUser) {
       throw new MessageWrongAccountError(
         authorizerAppid,
         "ToUserName is not the account's original id",
