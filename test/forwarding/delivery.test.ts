@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentEventContext, WechatMessageContext } from '@app/wechat-open';
+import { DeliveryRetention } from '../../apps/platform/src/forwarding/delivery-retention.js';
 import { ForwardingQueue } from '../../apps/platform/src/forwarding/forwarding-queue.service.js';
 import { ForwardingHandlers } from '../../apps/platform/src/forwarding/forwarding.handlers.js';
 import {
@@ -415,6 +416,31 @@ describe('forwarding to tenants: signed deliveries, retries, dead-letter, redeli
     } finally {
       await second.stop();
     }
+  });
+
+  it('prunes delivered and dead deliveries past the retention, never pending ones', async () => {
+    const api = await tenant('pruned');
+    const hook = await webhook(api, 'pruned', '/pruned');
+    await enqueueMessage(message('pruned'));
+    await enqueueMessage(message('pruned'));
+    const [old, recent] = await settled(api, 'pruned', hook.webhook.id, 'delivered');
+    // The slow test left pending retries on its disabled endpoints: aged too, they must stay.
+    const aged = await db.query(
+      `UPDATE webhook_delivery SET updated_at = now() - interval '31 days'
+        WHERE id = $1 OR status = 'pending' RETURNING status`,
+      [old.id],
+    );
+    expect(
+      aged.rows.filter((r: { status: string }) => r.status === 'pending').length,
+    ).toBeGreaterThan(0);
+    expect(await stack.platform.get(DeliveryRetention).runOnce()).toBe(1);
+    expect((await deliveries(api, 'pruned', hook.webhook.id)).map((d) => d.id)).toEqual([
+      recent.id,
+    ]);
+    const { rows } = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM webhook_delivery WHERE status = 'pending'`,
+    );
+    expect(Number(rows[0].n)).toBe(aged.rows.length - 1);
   });
 
   it('never logs a secret, a body or the content of a message', () => {

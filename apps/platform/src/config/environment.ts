@@ -114,6 +114,8 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1) @Max(500) WEBHOOK_CONCURRENCY: number = 16;
   /** How often an idle worker looks for due deliveries (an enqueue wakes it at once). */
   @Transform(toInt) @IsInt() @Min(10) WEBHOOK_POLL_INTERVAL_MS: number = 1000;
+  /** Delivered and dead deliveries (their bodies hold decrypted content) are deleted after this. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) WEBHOOK_RETENTION_DAYS: number = 30;
   /**
    * Whether webhook URLs may point at loopback, private, link-local or other non-public
    * addresses (checked on every connection, after DNS). Unset: allowed only while the sandbox

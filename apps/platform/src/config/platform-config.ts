@@ -65,6 +65,8 @@ export interface ForwardingConfig {
   concurrency: number;
   /** Idle polling period of the worker. Default 1000. */
   pollIntervalMs: number;
+  /** Days delivered and dead deliveries are kept. Default 30. */
+  retentionDays: number;
   /** Whether URLs may resolve to loopback / private / link-local addresses. Default false. */
   allowPrivateNetworks: boolean;
 }
@@ -76,6 +78,7 @@ export const FORWARDING_DEFAULTS: ForwardingConfig = {
   backoffMaxMs: 3_600_000,
   concurrency: 16,
   pollIntervalMs: 1000,
+  retentionDays: 30,
   allowPrivateNetworks: false,
 };
 
@@ -169,6 +172,7 @@ export function toPlatformConfig(
       backoffMaxMs: env.WEBHOOK_BACKOFF_MAX_MS,
       concurrency: env.WEBHOOK_CONCURRENCY,
       pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+      retentionDays: env.WEBHOOK_RETENTION_DAYS,
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? sandboxed,
     },
   };

@@ -22,6 +22,7 @@ describe('forwarding settings (WEBHOOK_*)', () => {
       backoffMaxMs: 3_600_000,
       concurrency: 16,
       pollIntervalMs: 1000,
+      retentionDays: 30,
       allowPrivateNetworks: false,
     });
   });
@@ -48,6 +49,7 @@ describe('forwarding settings (WEBHOOK_*)', () => {
       WEBHOOK_BACKOFF_MAX_MS: '1000',
       WEBHOOK_CONCURRENCY: '4',
       WEBHOOK_POLL_INTERVAL_MS: '200',
+      WEBHOOK_RETENTION_DAYS: '7',
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     });
     expect(toPlatformConfig(env, () => undefined).forwarding).toEqual({
@@ -57,6 +59,7 @@ describe('forwarding settings (WEBHOOK_*)', () => {
       backoffMaxMs: 1000,
       concurrency: 4,
       pollIntervalMs: 200,
+      retentionDays: 7,
       allowPrivateNetworks: true,
     });
     expect(() =>

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DeliveryRetention } from './delivery-retention.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { ForwardingQueue } from './forwarding-queue.service.js';
 import { ForwardingHandlers } from './forwarding.handlers.js';
@@ -14,7 +15,7 @@ import { WebhooksService } from './webhooks.service.js';
 /**
  * Forwarding to tenants: webhook endpoints configured through the admin API, the critical
  * handlers that queue every message and event of a tenant's accounts before WeChat is answered,
- * and the worker that signs and sends them with retries. Needs WechatOpenModule, AccessModule and
+ * the worker that signs and sends them with retries, and the prune of finished deliveries. Needs WechatOpenModule, AccessModule and
  * the platform configuration (all global in the platform).
  */
 @Module({
@@ -26,6 +27,7 @@ import { WebhooksService } from './webhooks.service.js';
     WebhookDeliveryRepository,
     WebhookSender,
     DeliveryWorker,
+    DeliveryRetention,
     ForwardingQueue,
     ForwardingHandlers,
     WebhooksService,

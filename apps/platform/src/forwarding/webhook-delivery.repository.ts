@@ -203,6 +203,26 @@ export class WebhookDeliveryRepository {
   }
 
   /**
+   * Deletes up to `limit` delivered or dead deliveries last changed before `before`; returns how
+   * many. Instances pruning at the same time skip each other's rows.
+   */
+  async pruneFinished(before: Date, limit: number): Promise<number> {
+    // Raw SQL: a DELETE bounded by LIMIT needs a subquery, and SKIP LOCKED lets instances share it.
+    const result = await this.db.query<unknown>(
+      `DELETE FROM webhook_delivery WHERE id IN (
+         SELECT id FROM webhook_delivery
+          WHERE status IN ('delivered', 'dead') AND updated_at < $1
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [before, limit],
+    );
+    const rows: unknown =
+      Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) ? result[0] : result;
+    return Array.isArray(rows) ? rows.length : 0;
+  }
+
+  /**
    * Puts a finished (delivered or dead) delivery back in the queue, due now, with its attempts
    * reset. False when it is not finished (still pending or being sent) or does not exist.
    */

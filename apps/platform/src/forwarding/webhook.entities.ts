@@ -112,6 +112,7 @@ export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'dead';
 @Index('webhook_delivery_due', ['nextAttemptAt'], { where: `status = 'pending'` })
 @Index('webhook_delivery_leased', ['leaseUntil'], { where: `status = 'delivering'` })
 @Index('webhook_delivery_endpoint', ['endpointId', 'createdAt'])
+@Index('webhook_delivery_finished', ['updatedAt'], { where: `status IN ('delivered', 'dead')` })
 export class WebhookDeliveryEntity {
   @PrimaryColumn({
     type: 'uuid',
