@@ -156,4 +156,19 @@ describe('forwarding end to end: from a WeChat push to the tenant', () => {
     );
     expect(Number(rows[0].n)).toBe(0);
   });
+
+  it('forwards the unauthorized push when the owner revokes the account', async () => {
+    const before = receiver.at('/acme-events').length;
+    await stack.sandbox.revoke(stack.component.appid, tenantAccount.appid);
+    const got = await eventually(
+      async () =>
+        receiver.at('/acme-events').length > before && receiver.at('/acme-events')[before],
+    );
+    expect(JSON.parse(got.body)).toMatchObject({
+      type: 'event',
+      infoType: 'unauthorized',
+      authorizerAppid: tenantAccount.appid,
+      tenantId: 'acme',
+    });
+  });
 });
