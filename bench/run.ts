@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { realServerUrl } from '../test/support/database.js';
 import { prepareTemplate } from '../test/support/database.js';
 import { benchAuthorizerRefresh } from './authorizer-refresh.bench.js';
+import { benchCrypto } from './crypto.bench.js';
 import { benchHotPaths } from './hot-paths.bench.js';
 import { benchPlatformMemory } from './platform-memory.bench.js';
 import { benchRegistryScale } from './registry-scale.bench.js';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     ['scale', benchRegistryScale],
     ['memory', benchPlatformMemory],
     ['token-api', benchTokenApi],
+    ['crypto', benchCrypto],
   ];
   for (const [name, run] of all) {
     if (wanted.length && !wanted.includes(name)) continue;

@@ -1,7 +1,8 @@
+import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import vectors from '../../../../test/fixtures/test-vectors.json' with { type: 'json' };
 import { WechatCryptoError } from '../errors/crypto.errors.js';
-import { parseWechatXml, requireField } from '../xml/wechat-xml.js';
+import { buildWechatXml, parseWechatXml, requireField } from '../xml/wechat-xml.js';
 import { decodeEncodingAesKey, WechatMessageCrypto } from './message-crypto.js';
 import { msgSignature, plainSignature, sortedSha1 } from './signature.js';
 
@@ -245,6 +246,127 @@ describe('errors about decrypted data', () => {
           expect(text).not.toContain(ticket.slice(i, i + 8));
         }
         expect(text).not.toContain('ComponentVerifyTicket');
+      }
+    }
+  });
+});
+
+describe('checks kept on the fast path', () => {
+  const encodingAesKey = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+  const appid = 'wx0123456789abcdef';
+  const crypto = new WechatMessageCrypto({ token: 'tok', encodingAesKey, appid });
+  const key = decodeEncodingAesKey(encodingAesKey);
+
+  /** Encrypts raw plaintext bytes (any layout, any padding) under the test key. */
+  const encryptRaw = (plain: Buffer): string => {
+    const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
+    cipher.setAutoPadding(false);
+    return Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64');
+  };
+  const layout = (message: Buffer, receiveId = appid, padByte?: number): Buffer => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(message.length, 0);
+    const body = Buffer.concat([Buffer.alloc(16, 7), length, message, Buffer.from(receiveId)]);
+    const n = 32 - (body.length % 32);
+    return Buffer.concat([body, Buffer.alloc(n, padByte ?? n)]);
+  };
+
+  it('refuses a message that is not valid UTF-8', () => {
+    for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
+      const encrypt = encryptRaw(layout(Buffer.from([0x3c, ...bad, 0x3e])));
+      expectCode(() => crypto.decrypt(encrypt), 'CRYPTO_BAD_LAYOUT');
+    }
+  });
+
+  it('keeps the message exactly, and drops a leading byte order mark as before', () => {
+    const text = '<xml>\n中文 \u0000 é</xml>\n';
+    expect(crypto.decrypt(encryptRaw(layout(Buffer.from(text)))).message).toBe(text);
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    expect(crypto.decrypt(encryptRaw(layout(withBom))).message).toBe(text);
+    expect(crypto.decrypt(encryptRaw(layout(Buffer.alloc(0)))).message).toBe('');
+  });
+
+  it('refuses padding whose bytes are not all equal, or out of 1..32', () => {
+    const plain = layout(Buffer.from('<xml>hi</xml>'));
+    const n = plain[plain.length - 1];
+    plain[plain.length - n] ^= 1;
+    expectCode(() => crypto.decrypt(encryptRaw(plain)), 'CRYPTO_BAD_PADDING');
+    const zero = layout(Buffer.from('<xml>hi</xml>'), appid, 0);
+    expectCode(() => crypto.decrypt(encryptRaw(zero)), 'CRYPTO_BAD_PADDING');
+  });
+
+  it('refuses a receive id that differs, is longer or is a prefix', () => {
+    for (const id of ['wx0123456789abcdeF', `${appid}x`, appid.slice(0, -1), '']) {
+      const encrypt = encryptRaw(layout(Buffer.from('<xml/>'), id));
+      expectCode(() => crypto.decrypt(encrypt), 'CRYPTO_APPID_MISMATCH');
+    }
+  });
+
+  it('refuses Encrypt with stray low bits, URL-safe characters or a line break', () => {
+    // 16 + 4 + 13 + 18 = 51 bytes, padded to 64: the text ends in '==', four unused bits before.
+    const good = crypto.encrypt('<xml>hi</xml>');
+    expect(good.endsWith('==')).toBe(true);
+    expect(crypto.decrypt(good).message).toBe('<xml>hi</xml>');
+    const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const last = good[good.length - 3];
+    const loose = `${good.slice(0, -3)}${chars[chars.indexOf(last) ^ 1]}==`;
+    expect(Buffer.from(loose, 'base64')).toEqual(Buffer.from(good, 'base64'));
+    expectCode(() => crypto.decrypt(loose), 'CRYPTO_BAD_BASE64');
+    expectCode(
+      () => crypto.decrypt(good.replace(/\+/g, '-').replace(/\//g, '_')),
+      'CRYPTO_BAD_BASE64',
+    );
+    expectCode(
+      () => crypto.decrypt(`${good.slice(0, 64)}\n${good.slice(64)}`),
+      'CRYPTO_BAD_BASE64',
+    );
+  });
+
+  it('accepts an uppercase msg_signature and refuses a malformed one', () => {
+    const encrypt = crypto.encrypt('<xml>hi</xml>');
+    const q = { timestamp: '1700000000', nonce: 'n0nce' };
+    const signature = crypto.signature(q.timestamp, q.nonce, encrypt);
+    expect(crypto.open({ ...q, msgSignature: signature.toUpperCase() }, encrypt).message).toBe(
+      '<xml>hi</xml>',
+    );
+    for (const bad of [`${signature.slice(0, 39)}g`, `${signature} `, signature.slice(1)]) {
+      expectCode(() => crypto.open({ ...q, msgSignature: bad }, encrypt), 'CRYPTO_BAD_SIGNATURE');
+    }
+  });
+
+  it('uses a fresh random prefix for every message', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      seen.add(crypto.decrypt(crypto.encrypt('<xml/>')).random.toString('hex'));
+    }
+    expect(seen.size).toBe(600);
+  });
+
+  it('writes the reply envelope exactly as buildWechatXml does', () => {
+    const timestamps = [
+      '1713424427',
+      '0',
+      '7',
+      '0012',
+      '-1',
+      '1e3',
+      ' 12',
+      '',
+      'abc',
+      '9'.repeat(16),
+    ];
+    const nonces = ['415670741', '', 'a&b<c>"\'', 'x]]>y', ']]>', '中文', 'n\nonce'];
+    for (const timestamp of timestamps) {
+      for (const nonce of nonces) {
+        const sealed = crypto.seal('<xml>hi</xml>', { timestamp, nonce });
+        expect(sealed.xml).toBe(
+          buildWechatXml({
+            Encrypt: sealed.encrypt,
+            MsgSignature: sealed.msgSignature,
+            TimeStamp: Number(timestamp),
+            Nonce: nonce,
+          }),
+        );
       }
     }
   });
