@@ -10,6 +10,7 @@ import { SandboxClock } from './common/sandbox.clock.js';
 import { WechatEndpointInterceptor } from './common/wechat-endpoint.interceptor.js';
 import { WechatErrorFilter } from './common/wechat-error.filter.js';
 import { ControlController } from './control/control.controller.js';
+import { FastRegisterController } from './control/fast-register.controller.js';
 import { PushEventController } from './control/push-event.controller.js';
 import { AuthPageController } from './pages/auth-page.controller.js';
 import { AuthPageService } from './pages/auth-page.service.js';
@@ -34,6 +35,7 @@ export class SandboxModule {
         AuthPageController,
         ControlController,
         PushEventController,
+        FastRegisterController,
         FullReleaseTestController,
       ],
       providers: [

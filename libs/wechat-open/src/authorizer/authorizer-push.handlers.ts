@@ -6,6 +6,8 @@ import {
   EventDisposition,
   WechatEventBus,
 } from '../events/event-bus.js';
+import type { FastRegisterPayload } from '../events/info-type-payloads.js';
+import { parseInfoTypePayload } from '../events/info-type-parsers.js';
 import { JobQueue, PermanentJobError } from '../jobs/job-queue.service.js';
 import { optionalField, requireField } from '../xml/wechat-xml.js';
 import { AuthorizationRedemptionService } from './authorization-redemption.service.js';
@@ -35,9 +37,10 @@ interface AuthorizedPush {
 }
 
 /**
- * The authorization pushes (authorized, updateauthorized, unauthorized) on the event bus. A push
- * older than the account's last state change is ignored (and written to its history); a code is
- * recorded as a job before WeChat gets its `success`, and redeemed right after.
+ * The authorization pushes (authorized, updateauthorized, unauthorized, and the fast registration
+ * of a mini program, whose auth_code authorizes it) on the event bus. A push older than the
+ * account's last state change is ignored (and written to its history); a code is recorded as a
+ * job before WeChat gets its `success`, and redeemed right after.
  */
 @Injectable()
 export class AuthorizerPushHandlers implements OnModuleInit {
@@ -82,6 +85,37 @@ export class AuthorizerPushHandlers implements OnModuleInit {
           'push:unauthorized',
           event.createTime,
         ),
+    });
+    // A fast registration that succeeded carries an authorization code for the new mini program
+    // (WxJava's route() redeems it too): the account joins the registry, without a tenant.
+    this.bus.on<FastRegisterPayload>('notify_third_fasteregister', {
+      // The event service has already refused unusable content with the same parser (the
+      // CreateTime plays no part in this payload).
+      parse: (fields) =>
+        parseInfoTypePayload(
+          'notify_third_fasteregister',
+          fields,
+          new Date(0),
+        ) as FastRegisterPayload,
+      handle: async (event, registration) => {
+        if (registration.status !== 0) {
+          return {
+            outcome: 'ignored',
+            reason: `the registration failed (status ${registration.status})`,
+          };
+        }
+        if (!registration.authCode) {
+          return { outcome: 'ignored', reason: 'the registration carries no auth_code' };
+        }
+        await this.jobs.enqueue(REDEEM_JOB, event.componentAppid, sha256(registration.authCode), {
+          code: registration.authCode,
+          preAuthCode: null,
+          authorizerAppid: registration.appid,
+          eventTime: event.createTime.toISOString(),
+          cause: 'push:notify_third_fasteregister',
+        } satisfies RedeemJob);
+        return APPLIED;
+      },
     });
     this.jobs.register(REDEEM_JOB, async (payload, ctx) => {
       const p = payload as RedeemJob;

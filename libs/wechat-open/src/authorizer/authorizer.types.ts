@@ -62,6 +62,8 @@ export type ChangeCause =
   | 'push:authorized'
   | 'push:updateauthorized'
   | 'push:unauthorized'
+  /** A fast-registered mini program's auth_code (notify_third_fasteregister). */
+  | 'push:notify_third_fasteregister'
   | 'landing'
   | 'sync'
   | 'refresh'
