@@ -131,9 +131,16 @@ describe('the webhooks admin API', () => {
     );
     expect(patch.status).toBe(400);
     expect(patch.body.code).toBe('WEBHOOK_URL_REFUSED');
+    for (const body of [{ tenantId: 'beta' }, { url: null }, { enabled: null }, { url: 5 }]) {
+      const res = await acme.patch<{ code: string }>(
+        `/v1/tenants/acme/webhooks/${acmeHook.webhook.id}`,
+        body,
+      );
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.code, JSON.stringify(body)).toBe('VALIDATION_FAILED');
+    }
     expect(
-      (await acme.patch(`/v1/tenants/acme/webhooks/${acmeHook.webhook.id}`, { tenantId: 'beta' }))
-        .status,
+      (await acme.post('/v1/tenants/acme/webhooks', { url: HOOK, enabled: null })).status,
     ).toBe(400);
   });
 

@@ -12,6 +12,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateIf,
 } from 'class-validator';
 import { APPID } from '../common/appid.js';
 import type { DeliveryStatus } from './webhook.entities.js';
@@ -88,7 +89,7 @@ class WebhookFieldsDto {
   authorizerAppids?: string[] | null;
 
   @ApiPropertyOptional({ description: 'default true' })
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined)
   @IsBoolean()
   enabled?: boolean;
 }
@@ -105,7 +106,7 @@ export class CreateWebhookDto extends WebhookFieldsDto {
 
 export class UpdateWebhookDto extends WebhookFieldsDto {
   @ApiPropertyOptional({ example: 'https://bots.acme.example/wechat/webhook' })
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined)
   @IsString()
   @Length(1, 2048)
   url?: string;
