@@ -144,6 +144,29 @@ describe('the webhooks admin API', () => {
     ).toBe(400);
   });
 
+  it('answers bodies that are not a JSON object with a 4xx', async () => {
+    const key = await tenantWithKey(stack.platform, 'hostile');
+    for (const [type, body] of [
+      ['application/json', '[]'],
+      ['application/json', '"https://hooks.acme.example/"'],
+      ['application/json', '{"url":'],
+      ['text/xml', '<xml><url>https://hooks.acme.example/</url></xml>'],
+      ['text/plain', 'url=https://hooks.acme.example/'],
+    ]) {
+      const res = await fetch(`${stack.platform.url}/v1/tenants/hostile/webhooks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': type },
+        body,
+      });
+      expect(res.status, `${type} ${body}`).toBeGreaterThanOrEqual(400);
+      expect(res.status, `${type} ${body}`).toBeLessThan(500);
+    }
+    const list = await apiClient(stack.platform, key).get<{ items: unknown[] }>(
+      '/v1/tenants/hostile/webhooks',
+    );
+    expect(list.body.items).toEqual([]);
+  });
+
   it('changes the URL, filters and state; null filters mean every one again', async () => {
     const path = `/v1/tenants/acme/webhooks/${acmeHook.webhook.id}`;
     const changed = await acme.patch<Webhook>(path, {
