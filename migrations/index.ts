@@ -5,6 +5,7 @@ import { QuotaResets1796100000000 } from './1796100000000-QuotaResets.js';
 import { Webhooks1796271304433 } from './1796271304433-Webhooks.js';
 import { AuditSchema1796271671065 } from './1796271671065-AuditSchema.js';
 import { WebhookDeliveryRetention1796272550497 } from './1796272550497-WebhookDeliveryRetention.js';
+import { AppendOnlyTruncate1796272976869 } from './1796272976869-AppendOnlyTruncate.js';
 
 /**
  * The platform's own migrations (tables of the app, not the library's: tenants, API keys,
@@ -17,6 +18,7 @@ export const APP_MIGRATIONS: (new () => MigrationInterface)[] = [
   Webhooks1796271304433,
   AuditSchema1796271671065,
   WebhookDeliveryRetention1796272550497,
+  AppendOnlyTruncate1796272976869,
 ];
 
 /**

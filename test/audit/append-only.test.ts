@@ -40,7 +40,7 @@ describe('append-only tables', () => {
     try {
       if (pruning) await c.query(`SELECT set_config('wop.retention_pruning', 'on', true)`);
       const r = await c.query(sql);
-      return r.rowCount === 0 ? 'no row touched' : null;
+      return r.command !== 'TRUNCATE' && r.rowCount === 0 ? 'no row touched' : null;
     } catch (error) {
       return (error as Error).message;
     } finally {
@@ -48,9 +48,10 @@ describe('append-only tables', () => {
     }
   }
 
-  it.each(tables)('%s refuses UPDATE and DELETE', async (table) => {
+  it.each(tables)('%s refuses UPDATE, DELETE and TRUNCATE', async (table) => {
     expect(await refusal(`UPDATE ${table} SET id = id`)).toBe(`${table} is append-only`);
     expect(await refusal(`DELETE FROM ${table}`)).toBe(`${table} is append-only`);
+    expect(await refusal(`TRUNCATE ${table}`)).toBe(`${table} is append-only`);
   });
 
   it('lets the retention exemption delete from the logs, never update, never touch history', async () => {
@@ -60,6 +61,9 @@ describe('append-only tables', () => {
     }
     for (const kept of ['authorizer_history', 'quota_reset'])
       expect(await refusal(`DELETE FROM ${kept}`, true)).toBe(`${kept} is append-only`);
+    expect(await refusal('TRUNCATE authorizer_refresh_log', true)).toBe(
+      'authorizer_refresh_log is append-only',
+    );
     // The setting is the transaction's own: the next one is refused again.
     expect(await refusal('DELETE FROM authorizer_refresh_log')).toBe(
       'authorizer_refresh_log is append-only',

@@ -94,13 +94,21 @@ const ORDERING_NOT_EXPRESSIBLE = [
   'wechat_event_log_component_time',
 ];
 
-/** Triggers (BEFORE UPDATE OR DELETE: forbid_change()) that TypeORM cannot declare. */
+/**
+ * Triggers (BEFORE UPDATE OR DELETE for each row, BEFORE TRUNCATE for each statement:
+ * forbid_change()) that TypeORM cannot declare.
+ */
 const APPEND_ONLY_TRIGGERS = [
   'authorizer_history | authorizer_history_append_only',
+  'authorizer_history | authorizer_history_no_truncate',
   'authorizer_refresh_log | authorizer_refresh_log_append_only',
+  'authorizer_refresh_log | authorizer_refresh_log_no_truncate',
   'quota_reset | quota_reset_append_only',
+  'quota_reset | quota_reset_no_truncate',
   'secret_access_log | secret_access_log_append_only',
+  'secret_access_log | secret_access_log_no_truncate',
   'wechat_event_log | wechat_event_log_append_only',
+  'wechat_event_log | wechat_event_log_no_truncate',
 ];
 
 function dataSource(url: string, poolSize: number): DataSource {

@@ -11,6 +11,7 @@ import { EventDispatch1795000375000 } from './1795000375000-EventDispatch.js';
 import { RefreshLogAppendOnly1796271664579 } from './1796271664579-RefreshLogAppendOnly.js';
 import { SchemaComments1796271668101 } from './1796271668101-SchemaComments.js';
 import { EventDispatchComments1796272293530 } from './1796272293530-EventDispatchComments.js';
+import { AppendOnlyTruncate1796272974823 } from './1796272974823-AppendOnlyTruncate.js';
 
 /**
  * The library's schema, every migration oldest first (raw SQL, each with a real down()). Give it
@@ -31,4 +32,5 @@ export const wechatOpenMigrations = [
   RefreshLogAppendOnly1796271664579,
   SchemaComments1796271668101,
   EventDispatchComments1796272293530,
+  AppendOnlyTruncate1796272974823,
 ];
