@@ -54,6 +54,7 @@ export type {
   OrderPathAuditResult,
 } from './events/info-type-payloads.js';
 export { parseInfoTypePayload, isTypedInfoType, isInfoType } from './events/info-type-parsers.js';
+export { redactFields } from './events/redact.js';
 export { isDatabaseUnavailable } from './core/database-errors.js';
 export { SchedulerMissingError } from './core/cron-task.js';
 export { PermanentJobError } from './jobs/job-queue.service.js';

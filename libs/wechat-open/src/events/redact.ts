@@ -7,6 +7,11 @@ const SECRET_FIELDS = new Set(
   ),
 );
 
+/**
+ * The fields with every credential (verify ticket, authorization code, pre_auth_code, a fast
+ * registration's auth_code) replaced by `[redacted]`, at any depth: what may be stored or sent on
+ * (the event log keeps pushes so; forward a push's fields to a third party so).
+ */
 export function redactFields(fields: XmlFields): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(fields).map(([k, v]) => [
