@@ -68,10 +68,8 @@ export class WechatMessageService {
     const fromUser = requireField(fields, 'FromUserName');
     const msgType = requireField(fields, 'MsgType');
     // The envelope's ToUserName is outside the signature: it must say what the signed one says.
-    const envelopeTo = optionalField(
-      parseWechatXml(body as string, this.options.maxXmlBytes),
-      'ToUserName',
-    );
+    // (Present but not text, as a mangled element parses, is refused the same way.)
+    const envelopeTo = parseWechatXml(body as string, this.options.maxXmlBytes).ToUserName;
     if (envelopeTo !== undefined && envelopeTo !== toUser) {
       throw new MessageWrongAccountError(authorizerAppid, 'the envelope names another account');
     }
