@@ -82,4 +82,48 @@ describe('the full-release (全网发布) robot test, run by the sandbox as WeCh
       await off.stop();
     }
   });
+
+  it('reports the failing cases when the message URL does not answer the robot', async () => {
+    const off = await stack.startInstance({
+      instanceId: 'robot-off-2',
+      messages: { fullReleaseTest: false },
+    });
+    // A second component (another appid: its messages are refused) on an instance without the robot.
+    const other = { ...stack.component, appid: `${stack.component.appid}x` };
+    try {
+      await stack.sandbox.addComponent({
+        ...other,
+        eventUrl: `${off.url}/wechat/${stack.component.appid}/events`,
+        messageUrl: `${off.url}/wechat/${stack.component.appid}/accounts/$APPID$/messages`,
+      });
+      const report = await stack.sandbox.request<Report>(
+        'POST',
+        `/sandbox/components/${other.appid}/full-release-test`,
+        { group: 3, waitMs: 300 },
+      );
+      expect(report.passed).toBe(false);
+      expect(
+        report.cases.find((c) => c.name === 'text' && c.accountKind === 'official_account'),
+      ).toMatchObject({ passed: false });
+    } finally {
+      await off.stop();
+    }
+  });
+
+  it('refuses a bad request and an unknown component', async () => {
+    const url = `${stack.sandbox.url}/sandbox/components`;
+    const post = (path: string, body: unknown) =>
+      fetch(`${url}/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post(`${stack.component.appid}/full-release-test`, { group: 6 })).status).toBe(
+      400,
+    );
+    expect((await post(`${stack.component.appid}/full-release-test`, { extra: 1 })).status).toBe(
+      400,
+    );
+    expect((await post('wxnobody/full-release-test', {})).status).toBe(404);
+  });
 });
