@@ -8,8 +8,10 @@ import {
   InfoTypePayloads,
   isInfoType,
   OnComponentEvent,
+  PreAuthService,
 } from '@app/wechat-open';
 import { newAccount } from '../support/accounts.js';
+import { authorizeThroughPages } from '../support/browser.js';
 import { eventually, startStack, TestStack } from '../support/stack.js';
 
 /** Every call of the host's handlers, in order. */
@@ -354,6 +356,24 @@ describe('every InfoType on the event URL, stored and dispatched to host handler
       ),
     );
     expect(call.ctx.tenantId).toBe('acme');
+  });
+
+  it('gives a first authorized push the tenant of the session its PreAuthCode came from', async () => {
+    const account = newAccount('official_account');
+    await stack.sandbox.addAccount(account);
+    const session = await stack.platform.get(PreAuthService).createSession(stack.component.appid, {
+      tenantId: 'globex',
+      returnUrl: 'https://dashboard.example.com/return/globex',
+    });
+    await authorizeThroughPages(session.entryUrl, account.appid);
+    const call = await eventually(async () =>
+      callsOf('everything', 'authorized').find((c) => c.ctx.authorizerAppid === account.appid),
+    );
+    expect(call.ctx.tenantId).toBe('globex');
+    expect(call.ctx.payload).toMatchObject({
+      authorizerAppid: account.appid,
+      authorizationCode: expect.stringMatching(/\S/) as string,
+    });
   });
 
   it('stores an InfoType nobody knows yet, answers success, and dispatches it verbatim to catch-all handlers', async () => {

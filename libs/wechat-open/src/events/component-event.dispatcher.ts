@@ -1,11 +1,15 @@
 import {
   BeforeApplicationShutdown,
   Injectable,
+  Inject,
   Logger,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import { AuthorizerService } from '../authorizer/authorizer.service.js';
+import type { TenantResolver } from '../authorizer/authorizer.types.js';
+import { TENANT_RESOLVER } from '../authorizer/tenant-resolver.js';
 import { WechatOpenError } from '../errors/wechat-open.error.js';
 import {
   criterionMatches,
@@ -16,6 +20,10 @@ import { COMPONENT_EVENT_HANDLER } from '../handlers/handler.decorators.js';
 import type { ComponentEventContext, ComponentEventFilter } from '../handlers/handler.types.js';
 import { ComponentEventHandlerFailedError } from './component-event.errors.js';
 import { EventDispatchRepository } from './event-dispatch.repository.js';
+import type { AuthorizedPayload } from './info-type-payloads.js';
+
+/** Pushes whose payload is an AuthorizedPayload (with the pre_auth_code of the session). */
+const AUTHORIZATION_PUSHES: ReadonlySet<string> = new Set(['authorized', 'updateauthorized']);
 
 /** The verify ticket, pushed every 10 minutes: only for handlers that name it. */
 const VERIFY_TICKET = 'component_verify_ticket';
@@ -60,6 +68,9 @@ export class ComponentEventDispatcher
     private readonly discovery: HandlerDiscovery,
     private readonly dispatches: EventDispatchRepository,
     private readonly accounts: AuthorizerService,
+    @Optional()
+    @Inject(TENANT_RESOLVER)
+    private readonly sessions: TenantResolver | null = null,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -103,10 +114,7 @@ export class ComponentEventDispatcher
   async dispatch(event: DispatchedEvent): Promise<void> {
     const matched = this.matching(event.componentAppid, event.infoType);
     if (matched.length === 0) return;
-    const account = event.authorizerAppid
-      ? await this.accounts.find(event.componentAppid, event.authorizerAppid)
-      : null;
-    const ctx: ComponentEventContext = { ...event, tenantId: account?.tenantId ?? null };
+    const ctx: ComponentEventContext = { ...event, tenantId: await this.tenantOf(event) };
     for (const h of matched.filter((m) => m.critical)) {
       try {
         await this.dispatches.runOnce(ctx.eventId, h.name, async (manager) => {
@@ -127,6 +135,24 @@ export class ComponentEventDispatcher
       ),
     );
     for (const h of others) if (claimed.has(h.name)) this.start(h, ctx);
+  }
+
+  /**
+   * The tenant of the account the push names, from the registry; for an authorization push of an
+   * account without one (a first `authorized`: its code is redeemed after the answer), the tenant
+   * of the session its pre_auth_code came from, the one the redemption will bind.
+   */
+  private async tenantOf(event: DispatchedEvent): Promise<string | null> {
+    const account = event.authorizerAppid
+      ? await this.accounts.find(event.componentAppid, event.authorizerAppid)
+      : null;
+    if (account?.tenantId) return account.tenantId;
+    const preAuthCode =
+      AUTHORIZATION_PUSHES.has(event.infoType) && this.sessions
+        ? (event.payload as AuthorizedPayload).preAuthCode
+        : null;
+    if (!preAuthCode || !this.sessions) return null;
+    return (await this.sessions(event.componentAppid, preAuthCode))?.tenantId ?? null;
   }
 
   /** Starts a non-critical handler once the answer is on its way, and tracks it. */

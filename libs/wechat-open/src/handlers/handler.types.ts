@@ -80,8 +80,9 @@ export interface ComponentEventContext<P = unknown> {
    */
   authorizerAppid: string | null;
   /**
-   * The account's tenant in the registry, null when it has none or is not in the registry yet
-   * (an `authorized` push for a new account: its code is redeemed right after the answer).
+   * The account's tenant in the registry; for an `authorized` / `updateauthorized` push of an
+   * account without one yet (its code is redeemed right after the answer), the tenant of the
+   * authorization session its PreAuthCode came from; else null.
    */
   tenantId: string | null;
   createTime: Date;
