@@ -214,7 +214,7 @@ export class PusherService {
       }
     }
     this.logger.warn(
-      `push ${record.kind} to ${record.target} failed after ${record.attempts} attempt(s): ${record.lastError ?? ''}`,
+      `push ${record.infoType ?? record.kind} to ${record.target} failed after ${record.attempts} attempt(s): ${record.lastError ?? ''}`,
     );
     return { ...this.finish(record, 'failed'), rawReply };
   }
