@@ -39,6 +39,12 @@ class CriticalHandlers {
   notify(ctx: ComponentEventContext): void {
     runs.push({ handler: 'notify', eventId: ctx.eventId, failed: false });
   }
+
+  @OnComponentEvent({ infoType: 'notify_3rd_wxa_wxverify' })
+  async slowNotice(ctx: ComponentEventContext): Promise<void> {
+    await sleep(500);
+    runs.push({ handler: 'slowNotice', eventId: ctx.eventId, failed: false });
+  }
 }
 
 @Module({ providers: [CriticalHandlers] })
@@ -181,6 +187,26 @@ describe('critical component event handlers', () => {
     await sleep(200);
     expect(runsOf('notify', ids[0])).toHaveLength(1);
     expect(await copies(ids[0])).toBe(1);
+  });
+
+  it('answers without waiting for the other handlers, and waits for them when the app shuts down', async () => {
+    const third = await stack.startInstance();
+    const push = signedPush(stack.component, {
+      AppId: stack.component.appid,
+      CreateTime: Math.floor(Date.now() / 1000),
+      InfoType: 'notify_3rd_wxa_wxverify',
+      appid: 'wxslow0000000001',
+      expired: 1767196800,
+    });
+    const started = Date.now();
+    expect(await postPush(third.url, stack.component.appid, push)).toEqual({
+      status: 200,
+      body: 'success',
+    });
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(runsOf('slowNotice')).toEqual([]);
+    await third.stop();
+    expect(runsOf('slowNotice')).toHaveLength(1);
   });
 
   it('does not call the handlers again for a replay', async () => {
