@@ -1,7 +1,9 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeAccount } from '../support/accounts.js';
+import { PreAuthService } from '@app/wechat-open';
+import { authorizeAccount, newAccount } from '../support/accounts.js';
 import { apiClient, ApiClient, tenantWithKey } from '../support/admin-api.js';
+import { authorizeThroughPages } from '../support/browser.js';
 import { eventually, startStack, TestStack } from '../support/stack.js';
 import { messagePush, postMessage, textMessage } from '../messages/message-push.js';
 import { Receiver } from './receiver.js';
@@ -134,11 +136,44 @@ describe('forwarding end to end: from a WeChat push to the tenant', () => {
       authorizerAppid: tenantAccount.appid,
       tenantId: 'acme',
       infoType: 'updateauthorized',
-      fields: { InfoType: 'updateauthorized' },
+      fields: { InfoType: 'updateauthorized', AuthorizationCode: '[redacted]' },
     });
+    // The push's credential stays in the platform, in the XML too.
+    expect(JSON.parse(got.body).xml).toMatch(
+      /<AuthorizationCode>\[redacted\]<\/AuthorizationCode>/,
+    );
     // The first webhook takes no InfoTypes.
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.at('/acme')).toHaveLength(messagesBefore);
+  });
+
+  it("forwards a first authorization made through the tenant's authorization session", async () => {
+    const hook = (
+      await api.post<Created>('/v1/tenants/acme/webhooks', {
+        url: `${receiver.url}/acme-authorized`,
+        msgTypes: [],
+        infoTypes: ['authorized'],
+      })
+    ).body;
+    const account = newAccount('official_account');
+    await stack.sandbox.addAccount(account);
+    const session = await stack.platform.get(PreAuthService).createSession(stack.component.appid, {
+      tenantId: 'acme',
+      returnUrl: 'https://dashboard.example.com/return/acme',
+    });
+    await authorizeThroughPages(session.entryUrl, account.appid);
+    const got = await eventually(async () => receiver.at('/acme-authorized')[0]);
+    expect(verifyWopSignature(hook.secret, got.headers, got.body)).toBe(true);
+    const payload = JSON.parse(got.body) as { xml: string };
+    expect(payload).toMatchObject({
+      type: 'event',
+      infoType: 'authorized',
+      authorizerAppid: account.appid,
+      tenantId: 'acme',
+      fields: { AuthorizationCode: '[redacted]', PreAuthCode: '[redacted]' },
+    });
+    expect(payload.xml).toMatch(/<AuthorizationCode>\[redacted\]<\/AuthorizationCode>/);
+    expect(payload.xml).not.toMatch(/queryauthcode/i);
   });
 
   it('forwards nothing of an account without a tenant', async () => {

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { ComponentEventContext, WechatMessageContext, XmlFields } from '@app/wechat-open';
+import {
+  ComponentEventContext,
+  redactFields,
+  WechatMessageContext,
+  XmlFields,
+} from '@app/wechat-open';
 import type { DeliveryKind } from './webhook.entities.js';
 
 /**
@@ -30,8 +35,10 @@ export type ForwardedContent =
       infoType: string;
       createTime: string;
       receivedAt: string;
+      /** The push's XML with its credentials (authorization code, auth_code...) redacted. */
       xml: string;
-      fields: XmlFields;
+      /** Its fields, credentials replaced by `[redacted]` (the library's redactFields). */
+      fields: Record<string, unknown>;
     };
 
 /** One thing to forward to the matching endpoints of a tenant. */
@@ -90,11 +97,15 @@ export function messageForwardable(ctx: WechatMessageContext): Forwardable | nul
 
 /**
  * A push of the authorization-event URL about a tenant's account, keyed by its decrypted XML
- * (a retried push is the same XML; a replay of a stored push is not forwarded twice). Null when
+ * (a retried push is the same XML). Its credentials (the authorization code of `authorized`, a
+ * fast registration's auth_code...) never leave the platform: the fields are redacted by the
+ * library's redactFields and the same elements of the XML are emptied to `[redacted]`. Null when
  * no tenant is concerned (verify tickets, accounts without a tenant).
  */
 export function eventForwardable(ctx: ComponentEventContext): Forwardable | null {
   if (ctx.tenantId === null) return null;
+  const fields = redactFields(ctx.fields);
+  const xml = redactXml(ctx.xml, redactedNames(ctx.fields, fields));
   return {
     tenantId: ctx.tenantId,
     kind: 'event',
@@ -111,10 +122,41 @@ export function eventForwardable(ctx: ComponentEventContext): Forwardable | null
       infoType: ctx.infoType,
       createTime: ctx.createTime.toISOString(),
       receivedAt: ctx.receivedAt.toISOString(),
-      xml: ctx.xml,
-      fields: ctx.fields,
+      xml,
+      fields,
     },
   };
+}
+
+const REDACTED = '[redacted]';
+
+/** The element names redactFields replaced, at any depth (its list stays the library's). */
+export function redactedNames(
+  original: unknown,
+  redacted: unknown,
+  into = new Set<string>(),
+): Set<string> {
+  if (typeof original !== 'object' || original === null) return into;
+  if (typeof redacted !== 'object' || redacted === null) return into;
+  for (const [key, value] of Object.entries(original)) {
+    const after = (redacted as Record<string, unknown>)[key];
+    if (after === REDACTED && value !== REDACTED) into.add(key);
+    else redactedNames(value, after, into);
+  }
+  return into;
+}
+
+/** The XML with the text of every element of these names (any case) replaced by `[redacted]`. */
+export function redactXml(xml: string, names: Iterable<string>): string {
+  let out = xml;
+  for (const name of names) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(
+      new RegExp(`<(${escaped})(\\s[^>]*)?>[\\s\\S]*?</\\1\\s*>`, 'gi'),
+      `<$1$2>${REDACTED}</$1>`,
+    );
+  }
+  return out;
 }
 
 /** The body POSTed: the delivery's id first, then the stored content. */
