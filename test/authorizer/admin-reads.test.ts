@@ -418,18 +418,19 @@ describe('admin reads and actions on authorized accounts', () => {
       const push = signedPush(other, {
         AppId: other.appid,
         CreateTime: String(Math.floor(Date.now() / 1000)),
-        InfoType: 'notify_third_fasteregister',
-        appid: 'wxnewlyregistered',
-        status: '0',
+        // An InfoType no module of the library applies (a fast registration now is one).
+        InfoType: 'wxa_nickname_audit',
+        AuthorizerAppid: 'wxnicknamed',
+        ret: '3',
       });
       expect((await postPush(stack.platform.url, other.appid, push)).body).toBe('success');
       const { rows } = await db.query<{ id: string }>(
-        `SELECT id FROM wechat_event_log WHERE component_appid = $1 AND info_type = 'notify_third_fasteregister'`,
+        `SELECT id FROM wechat_event_log WHERE component_appid = $1 AND info_type = 'wxa_nickname_audit'`,
         [other.appid],
       );
       const events = stack.platform.get(ComponentEventService);
       await expect(events.replay(other.appid, rows[0].id)).resolves.toEqual({
-        infoType: 'notify_third_fasteregister',
+        infoType: 'wxa_nickname_audit',
         disposition: 'ignored',
         note: 'no handler for this InfoType',
       });
