@@ -6,6 +6,7 @@ import { Webhooks1796271304433 } from './1796271304433-Webhooks.js';
 import { AuditSchema1796271671065 } from './1796271671065-AuditSchema.js';
 import { WebhookDeliveryRetention1796272550497 } from './1796272550497-WebhookDeliveryRetention.js';
 import { AppendOnlyTruncate1796272976869 } from './1796272976869-AppendOnlyTruncate.js';
+import { RetentionFunction1796275106027 } from './1796275106027-RetentionFunction.js';
 
 /**
  * The platform's own migrations (tables of the app, not the library's: tenants, API keys,
@@ -19,6 +20,7 @@ export const APP_MIGRATIONS: (new () => MigrationInterface)[] = [
   AuditSchema1796271671065,
   WebhookDeliveryRetention1796272550497,
   AppendOnlyTruncate1796272976869,
+  RetentionFunction1796275106027,
 ];
 
 /**

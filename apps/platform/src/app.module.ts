@@ -17,12 +17,12 @@ import { PlatformConfig } from './config/platform-config.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { ForwardingModule } from './forwarding/forwarding.module.js';
 import { DevController } from './dev/dev.controller.js';
-import { MetricsController } from './metrics/metrics.controller.js';
-import { MetricsService } from './metrics/metrics.service.js';
-import { HealthController } from './health/health.controller.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { HealthModule } from './health/health.module.js';
 import { TokenApiModule } from './token-api/token-api.module.js';
 import { httpLoggingParams } from './logging/http-logging.js';
 import { OperatorModule } from './operator/operator.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { AuthorizationController } from './wechat/authorization.controller.js';
 import { WechatEventsController } from './wechat/wechat-events.controller.js';
 import { WechatMessagesController } from './wechat/wechat-messages.controller.js';
@@ -107,14 +107,15 @@ export class AppModule {
         DashboardModule,
         OperatorModule,
         ForwardingModule,
+        HealthModule,
+        MetricsModule,
+        RetentionModule,
         ...(runtime.imports ?? []),
       ],
       controllers: [
         WechatEventsController,
         WechatMessagesController,
         AuthorizationController,
-        HealthController,
-        MetricsController,
         TenantsController,
         ApiKeysController,
         MeController,
@@ -124,7 +125,6 @@ export class AppModule {
       providers: [
         { provide: APP_FILTER, useClass: WechatErrorFilter },
         { provide: APP_PIPE, useValue: apiValidationPipe() },
-        MetricsService,
       ],
     };
   }

@@ -9,6 +9,7 @@ import { runMigrations } from './database/migration-runner.js';
 import { requestId } from './logging/http-logging.js';
 import { startDevSandbox } from './dev-sandbox.js';
 import { serveOpenApi } from './openapi.js';
+import { restrictOpsRoutes } from './health/ops-server.js';
 
 export interface RunningPlatform {
   app: NestFastifyApplication;
@@ -34,6 +35,7 @@ export async function createPlatformApp(
     void reply.header('x-request-id', request.id);
     done();
   });
+  restrictOpsRoutes(fastify, config);
   fastify.addContentTypeParser(
     ['text/xml', 'application/xml'],
     { parseAs: 'string', bodyLimit: config.maxXmlBytes },

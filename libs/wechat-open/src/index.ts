@@ -83,6 +83,11 @@ export * from './authorizer/authorizer.types.js';
 export { AuthorizerEvents, AuthorizerEventMap } from './authorizer/authorizer.events.js';
 export { AuthorizerService, RedeemContext, RedeemResult } from './authorizer/authorizer.service.js';
 export { AuthorizerTokenService, RefreshResult } from './authorizer/authorizer-token.service.js';
+export type { TokenReadStats } from './authorizer/authorizer-token.service.js';
+export {
+  AuthorizerTokenListener,
+  TokenNotificationState,
+} from './authorizer/authorizer-token.listener.js';
 export type { IssuedToken } from './authorizer/authorizer-token.service.js';
 export {
   AuthorizerRefreshScheduler,

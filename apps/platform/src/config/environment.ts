@@ -122,6 +122,17 @@ export class Environment {
    * stands in for WeChat (local development).
    */
   @IsOptional() @Transform(toBool) @IsBoolean() WEBHOOK_ALLOW_PRIVATE_NETWORKS?: boolean;
+
+  /** Retention (days a row is kept): the event log, refresh log, access log and done jobs. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_EVENT_LOG_DAYS: number = 90;
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_REFRESH_LOG_DAYS: number = 30;
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_ACCESS_LOG_DAYS: number = 365;
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_DONE_JOB_DAYS: number = 14;
+  /** Schedule of the retention job (only where schedulers run). */
+  @IsString() RETENTION_CRON: string = '0 17 * * * *';
+  /** Rows deleted per statement, and how long one run may go on. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000) RETENTION_BATCH_SIZE: number = 1000;
+  @Transform(toInt) @IsInt() @Min(1000) RETENTION_BUDGET_MS: number = 60_000;
 }
 
 /** Parses and validates the environment; throws one error listing every offending key. */

@@ -10,6 +10,7 @@ import {
   parseDataKeys,
 } from '@app/wechat-open';
 import { Environment } from './environment.js';
+import type { RetentionConfig } from '../retention/retention.config.js';
 
 /** Everything the platform needs, resolved from the environment once. */
 export interface PlatformConfig {
@@ -49,6 +50,8 @@ export interface PlatformConfig {
   instanceId?: string;
   /** Forwarding to tenants' webhooks; unset fields take FORWARDING_DEFAULTS. */
   forwarding?: Partial<ForwardingConfig>;
+  /** Retention of the logs and the job queue; unset fields take RETENTION_DEFAULTS. */
+  retention?: Partial<RetentionConfig>;
 }
 
 /** How deliveries to tenants' webhooks are sent and retried (WEBHOOK_* variables). */
@@ -174,6 +177,15 @@ export function toPlatformConfig(
       pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
       retentionDays: env.WEBHOOK_RETENTION_DAYS,
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? sandboxed,
+    },
+    retention: {
+      eventLogDays: env.RETENTION_EVENT_LOG_DAYS,
+      refreshLogDays: env.RETENTION_REFRESH_LOG_DAYS,
+      accessLogDays: env.RETENTION_ACCESS_LOG_DAYS,
+      doneJobDays: env.RETENTION_DONE_JOB_DAYS,
+      cron: env.RETENTION_CRON,
+      batchSize: env.RETENTION_BATCH_SIZE,
+      budgetMs: env.RETENTION_BUDGET_MS,
     },
   };
 }

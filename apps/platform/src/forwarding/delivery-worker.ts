@@ -10,6 +10,7 @@ import {
 import { Clock, SecretBox } from '@app/wechat-open';
 import type { ForwardingConfig, PlatformConfig } from '../config/platform-config.js';
 import { PLATFORM_CONFIG } from '../config/platform-config.token.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { retryDelayMs } from './delivery-backoff.js';
 import { FORWARDING_CONFIG, FORWARDING_SECRET_BOX } from './forwarding.providers.js';
 import { ClaimedDelivery, WebhookDeliveryRepository } from './webhook-delivery.repository.js';
@@ -43,6 +44,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly sender: WebhookSender,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {
     this.owner = `${platform.instanceId ?? hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
@@ -141,6 +143,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       );
       if (result.ok) {
         await this.deliveries.markDelivered(d.id, this.owner, this.clock.now(), result.httpStatus!);
+        this.metrics.countDelivery('delivered');
         return;
       }
       await this.failed(d, result);
@@ -157,6 +160,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const outcome = attempt.httpStatus !== null ? `HTTP ${attempt.httpStatus}` : 'no answer';
     if (d.attempts >= this.config.maxAttempts) {
       await this.deliveries.markDead(d.id, this.owner, now, attempt);
+      this.metrics.countDelivery('dead');
       this.logger.warn(
         `webhook delivery ${d.id} to endpoint ${d.endpointId} is dead after ${d.attempts} attempt(s) (${outcome})`,
       );
@@ -170,6 +174,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       new Date(now.getTime() + delay),
       attempt,
     );
+    this.metrics.countDelivery('failed');
     this.logger.debug(
       `webhook delivery ${d.id} to endpoint ${d.endpointId}: attempt ${d.attempts} failed (${outcome}), retry in ${delay} ms`,
     );

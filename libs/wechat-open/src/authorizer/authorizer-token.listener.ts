@@ -14,6 +14,12 @@ import { TOKEN_CHANNEL } from './authorizer-token.repository.js';
 import { AuthorizerTokenService } from './authorizer-token.service.js';
 import { AuthorizerEvents } from './authorizer.events.js';
 
+/**
+ * Where the LISTEN connection stands: `off` when notifications are not configured (the embedded
+ * database), `listening` while LISTEN holds, `reconnecting` while it is down (copies are polled).
+ */
+export type TokenNotificationState = 'off' | 'listening' | 'reconnecting';
+
 /** Reconnect after 1 s, doubling up to 30 s, while the LISTEN connection is down. */
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 30_000;
@@ -42,6 +48,12 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
     private readonly events: AuthorizerEvents,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
+
+  /** Where the LISTEN connection stands, for health checks (cheap: no query). */
+  state(): TokenNotificationState {
+    if (!this.options.authorizer.notifications) return 'off';
+    return this.client ? 'listening' : 'reconnecting';
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.authorizer.notifications) return;

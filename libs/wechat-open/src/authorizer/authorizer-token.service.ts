@@ -53,6 +53,12 @@ export interface IssuedToken {
   expiresAt: Date;
 }
 
+/** How token reads were served since start: from memory, or from the database / WeChat. */
+export interface TokenReadStats {
+  hits: number;
+  misses: number;
+}
+
 export type RefreshResult = 'ok' | 'stale' | 'revoked' | 'needs_reauth' | 'quota' | 'retry_later';
 
 /** What a refresh came to, with the failure and the planned next try when it failed. */
@@ -209,6 +215,11 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
     this.writes.flushNow();
   }
 
+  /** Counts of token reads served from memory and not, since start (read at scrape time). */
+  readStats(): TokenReadStats {
+    return { hits: this.accessTokens.hits, misses: this.accessTokens.misses };
+  }
+
   /** LISTEN is (again) in place: copies are trusted longer, and dropped, as changes were missed. */
   notificationsUp(): void {
     this.notified = true;
@@ -320,7 +331,9 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
       onAnswered?: () => void;
     } = {},
   ): Promise<RefreshResult> {
-    return (await this.attemptRefresh(claim, trigger, options)).result;
+    const { result } = await this.attemptRefresh(claim, trigger, options);
+    this.events.emit('refreshed', { componentAppid: claim.componentAppid, trigger, result });
+    return result;
   }
 
   private async attemptRefresh(
@@ -536,6 +549,11 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
    */
   private async refreshOnDemand(claim: ClaimedToken): Promise<FetchOutcome<CachedToken>> {
     const outcome = await this.leases.keep(claim, () => this.attemptRefresh(claim, 'demand'));
+    this.events.emit('refreshed', {
+      componentAppid: claim.componentAppid,
+      trigger: 'demand',
+      result: outcome.result,
+    });
     if (outcome.result === 'quota' || outcome.result === 'retry_later') {
       return {
         kind: 'failed',

@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TypedEvents } from '../core/typed-events.js';
+import type { RefreshLogEntry } from './authorizer-token.repository.js';
+import type { RefreshResult } from './authorizer-token.service.js';
 import { AuthorizerRecord } from './authorizer.types.js';
 
 /** What the registry announces; apps subscribe with `on`. */
@@ -20,6 +22,15 @@ export interface AuthorizerEventMap {
    * through NOTIFY, so caches elsewhere can drop what they derived from them.
    */
   tokens_erased: { componentAppid: string; authorizerAppid: string };
+  /**
+   * A refresh through api_authorizer_token ended (this instance's sweep or an on-demand read):
+   * `stale` means another instance had stored a newer token first. For metrics; never a token.
+   */
+  refreshed: {
+    componentAppid: string;
+    trigger: RefreshLogEntry['trigger'];
+    result: RefreshResult;
+  };
   /** WeChat's daily quota for refreshing is exhausted (45009): someone must look. */
   quota_exhausted: { componentAppid: string; authorizerAppid: string };
 }

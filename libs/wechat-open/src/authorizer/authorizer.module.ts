@@ -46,6 +46,7 @@ import { AuthorizerService } from './authorizer.service.js';
     AuthorizerTokenService,
     AuthorizerEvents,
     AuthorizerRefreshScheduler,
+    AuthorizerTokenListener,
     AUTHORIZER_LOCATOR,
   ],
 })

@@ -116,6 +116,9 @@ export class CredentialLoader<K, R, L, E extends CachedCredential> {
   private readonly pollMs: number;
   private readonly maxFetches: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Reads served from memory, and reads that went to the store (plain counts, for metrics). */
+  private hitCount = 0;
+  private missCount = 0;
 
   constructor(private readonly source: CredentialLoaderOptions<K, R, L, E>) {
     this.pollMs = source.pollMs ?? 100;
@@ -132,9 +135,20 @@ export class CredentialLoader<K, R, L, E extends CachedCredential> {
       this.source.now() - cached.checkedAt < this.source.cacheTtlMs() &&
       this.source.servable(cached)
     ) {
+      this.hitCount++;
       return cached;
     }
+    this.missCount++;
     return this.flights.run(id, () => this.load(key));
+  }
+
+  /** Reads served from memory (`hits`) and reads that loaded (`misses`) since start. */
+  get hits(): number {
+    return this.hitCount;
+  }
+
+  get misses(): number {
+    return this.missCount;
   }
 
   /** The in-process copy, trusted or not. */
