@@ -2,23 +2,20 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import {
-  AuthorizerService,
   parseWechatXml,
   requireField,
   signJsSdk,
   WechatMessageCrypto,
   WechatOpenError,
 } from '@app/wechat-open';
-import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { ApiKeyEntity, TenantEntity } from './access/access.entities.js';
 import { AccessRepository } from './access/access.repository.js';
 import { ApiKeysService } from './access/api-keys.service.js';
-import { AppModule } from './app.module.js';
 import { auditorRoleSql, DEFAULT_AUDITOR_ROLE } from './audit/auditor-role.sql.js';
+import { OperatorContext, registerOperatorCommands } from './cli/operator-commands.js';
 import { PLATFORM_ENTITIES } from './entities.js';
 import { validateEnvironment } from './config/environment.js';
-import { toPlatformConfig } from './config/platform-config.js';
 import { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { revertLastMigration, runMigrations } from './database/migration-runner.js';
 
@@ -56,9 +53,15 @@ export interface CliIo {
   out: (s: string) => void;
   err: (s: string) => void;
   stdin: () => string;
+  /** Standard error is a terminal (progress bars). Default false. */
+  errIsTty?: boolean;
 }
 
-export function buildCli({ out, err, stdin }: CliIo): Command {
+/**
+ * `context`: where the operator commands find the platform's services (default: booted from the
+ * environment, schedulers off); tests hand in a running instance's.
+ */
+export function buildCli({ out, err, stdin, errIsTty }: CliIo, context?: OperatorContext): Command {
   const program = new Command('cli')
     .description(
       'Tools for people debugging WeChat callbacks and JS-SDK signatures, and migrations.',
@@ -199,49 +202,18 @@ export function buildCli({ out, err, stdin }: CliIo): Command {
       out(auditorRoleSql({ role: o.role, login: o.login === true }));
     });
 
-  program
-    .command('sync-authorizers')
-    .description(
-      'Recover refresh tokens and register accounts the database does not know (after a restore, say) ' +
-        'from api_get_authorizer_list. Uses the service configuration (WECHAT_API_BASE_URL, ' +
-        'WECHAT_COMPONENTS, DATA_ENCRYPTION_KEYS; DATABASE_URL, else the embedded database).',
-    )
-    .option('--component <appid>', 'only this component (default: every configured one)')
-    .action(async (o: { component?: string }) => {
-      const config = toPlatformConfig(validateEnvironment(process.env), (m) =>
-        err(`warning: ${m}\n`),
-      );
-      const wechat = config.wechat;
-      if (!wechat)
-        throw new Error(
-          'sync-authorizers talks to WeChat: set WECHAT_API_BASE_URL and WECHAT_COMPONENTS',
-        );
-      await withDatabase(async (url, shared) => {
-        const app = await NestFactory.createApplicationContext(
-          AppModule.forRoot(
-            { ...config, schedulers: false, logLevel: 'warn' },
-            { databaseUrl: url, poolSize: shared ? 2 : 1, wechat },
-          ),
-          { logger: false },
-        );
-        try {
-          const accounts = app.get(AuthorizerService);
-          for (const appid of o.component ? [o.component] : config.components.map((c) => c.appid)) {
-            const r = await accounts.syncAuthorizerList(appid);
-            out(`${appid}: ${r.seen} listed, ${r.created} new, ${r.recovered} recovered\n`);
-          }
-        } finally {
-          await app.close();
-        }
-      });
-    });
+  registerOperatorCommands(program, { out, err, errIsTty }, context);
   return program;
 }
 
 /** Runs the CLI; returns the exit code. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo,
+  context?: OperatorContext,
+): Promise<number> {
   const { err } = io;
-  const program = buildCli(io);
+  const program = buildCli(io, context);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -258,6 +230,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
     stdin: () => readFileSync(0, 'utf8'),
+    errIsTty: process.stderr.isTTY,
   }).then(
     (code) => process.exit(code),
     () => process.exit(1),

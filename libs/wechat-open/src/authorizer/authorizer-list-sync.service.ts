@@ -16,6 +16,12 @@ interface ListedAuthorizer {
   auth_time?: number;
 }
 
+/** Where a list sync has got to: accounts handled so far out of WeChat's total_count. */
+export interface ListSyncProgress {
+  done: number;
+  total: number;
+}
+
 /** A page of api_get_authorizer_list: WeChat's limit. */
 const PAGE_SIZE = 500;
 
@@ -55,16 +61,20 @@ export class AuthorizerListSyncService {
   /**
    * api_get_authorizer_list sync: recovers refresh tokens and registers accounts the database
    * does not know (after a restore, say); revoked and detached accounts are left as they are.
-   * Returns what it changed.
+   * Returns what it changed. `onProgress` is called as each account is taken up (a CLI's progress bar).
    */
   async syncAuthorizerList(
     componentAppid: string,
+    onProgress?: (progress: ListSyncProgress) => void,
   ): Promise<{ seen: number; created: number; recovered: number }> {
     let seen = 0;
     let created = 0;
     let recovered = 0;
-    for await (const item of this.authorizerList(componentAppid)) {
+    const total = { count: 0 };
+    for await (const item of this.authorizerList(componentAppid, total)) {
       seen++;
+      // Reported before the work of the account, so that a `continue` below cannot skip it.
+      onProgress?.({ done: seen, total: Math.max(total.count, seen) });
       const refreshToken = item.refresh_token;
       if (!refreshToken) continue;
       const now = this.clock.now();
@@ -115,7 +125,10 @@ export class AuthorizerListSyncService {
     return { seen, created, recovered };
   }
 
-  private async *authorizerList(componentAppid: string): AsyncGenerator<ListedAuthorizer> {
+  private async *authorizerList(
+    componentAppid: string,
+    total: { count: number } = { count: 0 },
+  ): AsyncGenerator<ListedAuthorizer> {
     for (let offset = 0; ; offset += PAGE_SIZE) {
       const page = await this.componentTokens.post(
         componentAppid,
@@ -127,6 +140,7 @@ export class AuthorizerListSyncService {
         },
       );
       const list = (page.list ?? []) as ListedAuthorizer[];
+      total.count = Number(page.total_count ?? 0);
       yield* list;
       if (list.length < PAGE_SIZE || offset + PAGE_SIZE >= Number(page.total_count ?? 0)) return;
     }

@@ -5,7 +5,7 @@ import {
   RedeemContext,
   RedeemResult,
 } from './authorization-redemption.service.js';
-import { AuthorizerListSyncService } from './authorizer-list-sync.service.js';
+import { AuthorizerListSyncService, ListSyncProgress } from './authorizer-list-sync.service.js';
 import { AuthorizerProfileService } from './authorizer-profile.service.js';
 import { AuthorizerRegistryService } from './authorizer-registry.service.js';
 import { HistoryEntry } from './authorizer.repository.js';
@@ -160,11 +160,13 @@ export class AuthorizerService {
 
   /**
    * api_get_authorizer_list sync: recovers refresh tokens and registers accounts the database
-   * does not know (after a restore, say). Returns what it changed.
+   * does not know (after a restore, say). Returns what it changed. `onProgress` (optional) is
+   * called as each listed account is taken up, with the count so far and WeChat's total_count.
    */
   syncAuthorizerList(
     componentAppid: string,
+    onProgress?: (progress: ListSyncProgress) => void,
   ): Promise<{ seen: number; created: number; recovered: number }> {
-    return this.listSync.syncAuthorizerList(componentAppid);
+    return this.listSync.syncAuthorizerList(componentAppid, onProgress);
   }
 }
