@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AccountApiController } from './api/account-api.controller.js';
+import { CallbackIpController } from './api/callback-ip.controller.js';
 import { ComponentApiController } from './api/component-api.controller.js';
 import { ComponentApiService } from './api/component-api.service.js';
 import { OpenApiController } from './api/openapi.controller.js';
@@ -32,6 +33,7 @@ export class SandboxModule {
         ComponentApiController,
         AccountApiController,
         OpenApiController,
+        CallbackIpController,
         AuthPageController,
         ControlController,
         PushEventController,

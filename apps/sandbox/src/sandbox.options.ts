@@ -74,6 +74,8 @@ export interface SandboxSettings {
   apiDailyLimit: number;
   /** How long openapi/rid/get knows a rid (WeChat: 7 days). Default 604800. */
   ridTtlSec: number;
+  /** The addresses getcallbackip lists (WeChat's push sources). Default loopback: 127.0.0.1, ::1. */
+  callbackIps: string[];
 }
 
 export const DEFAULT_SETTINGS: Readonly<SandboxSettings> = Object.freeze({
@@ -91,6 +93,7 @@ export const DEFAULT_SETTINGS: Readonly<SandboxSettings> = Object.freeze({
   afterRedirectPushDelayMs: 200,
   apiDailyLimit: 10_000,
   ridTtlSec: 7 * 24 * 3600,
+  callbackIps: ['127.0.0.1', '::1'],
 });
 
 export interface SandboxOptions {

@@ -30,7 +30,11 @@ const ACCOUNT_PATHS = new Set([
   '/cgi-bin/clear_quota',
 ]);
 /** APIs both kinds of token use. */
-const SHARED_PATHS = new Set(['/cgi-bin/openapi/quota/get', '/cgi-bin/openapi/rid/get']);
+const SHARED_PATHS = new Set([
+  '/cgi-bin/openapi/quota/get',
+  '/cgi-bin/openapi/rid/get',
+  '/cgi-bin/getcallbackip',
+]);
 
 /** The sandbox's fixed rate limits (WeChat's real ones vary by API and account). */
 const RATE_LIMIT = { call_count: 1000, refresh_second: 60 };
@@ -107,6 +111,12 @@ export class OpenApiService {
         client_ip: record.clientIp,
       },
     };
+  }
+
+  /** getcallbackip (§13.6): the addresses WeChat pushes from (the `callbackIps` setting). */
+  callbackIps(query: TokenQuery) {
+    this.caller('getcallbackip', query);
+    return { ip_list: [...this.settings.current.callbackIps] };
   }
 
   private caller(endpoint: string, query: TokenQuery): IssuedToken {

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import {
   IsArray,
+  IsIP,
   IsBoolean,
   IsIn,
   IsInt,
@@ -89,6 +90,7 @@ export class SettingsDto implements Partial<SandboxSettings> {
   @IsOptional() @IsInt() @Min(0) afterRedirectPushDelayMs?: number;
   @IsOptional() @IsInt() @Min(0) apiDailyLimit?: number;
   @IsOptional() @IsInt() @Min(0) ridTtlSec?: number;
+  @IsOptional() @IsArray() @IsIP(undefined, { each: true }) callbackIps?: string[];
 }
 
 export class FaultDto {
