@@ -18,6 +18,7 @@ import { PLATFORM_ENTITIES } from './entities.js';
 import { validateEnvironment } from './config/environment.js';
 import { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { revertLastMigration, runMigrations } from './database/migration-runner.js';
+import { registerRotateDataKeyCommand } from './key-rotation/rotate-data-key.command.js';
 
 function cryptoFrom(o: { token: string; aesKey: string; appid: string }): WechatMessageCrypto {
   return new WechatMessageCrypto({ token: o.token, encodingAesKey: o.aesKey, appid: o.appid });
@@ -203,6 +204,7 @@ export function buildCli({ out, err, stdin, errIsTty }: CliIo, context?: Operato
     });
 
   registerOperatorCommands(program, { out, err, errIsTty }, context);
+  registerRotateDataKeyCommand(program, { out, err, errIsTty }, withDatabase);
   return program;
 }
 
