@@ -18,7 +18,9 @@ export type WithDatabase = <T>(fn: (url: string, shared: boolean) => Promise<T>)
  * Progress of one table on standard error: a bar redrawn in place on a terminal, a line per tenth
  * otherwise (no carriage returns in a log file).
  */
-function progressWriter(io: RotateIo): (p: { table: string; done: number; total: number }) => void {
+export function progressWriter(
+  io: RotateIo,
+): (p: { table: string; done: number; total: number }) => void {
   let lastKey = '';
   return ({ table, done, total }) => {
     const ratio = total > 0 ? Math.min(1, done / total) : 1;
