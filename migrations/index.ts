@@ -7,6 +7,7 @@ import { AuditSchema1796271671065 } from './1796271671065-AuditSchema.js';
 import { WebhookDeliveryRetention1796272550497 } from './1796272550497-WebhookDeliveryRetention.js';
 import { AppendOnlyTruncate1796272976869 } from './1796272976869-AppendOnlyTruncate.js';
 import { RetentionFunction1796275106027 } from './1796275106027-RetentionFunction.js';
+import { CallbackIps1796275636924 } from './1796275636924-CallbackIps.js';
 
 /**
  * The platform's own migrations (tables of the app, not the library's: tenants, API keys,
@@ -21,6 +22,7 @@ export const APP_MIGRATIONS: (new () => MigrationInterface)[] = [
   WebhookDeliveryRetention1796272550497,
   AppendOnlyTruncate1796272976869,
   RetentionFunction1796275106027,
+  CallbackIps1796275636924,
 ];
 
 /**

@@ -10,6 +10,7 @@ import { AccessModule } from './access/access.module.js';
 import { ApiKeysController } from './access/api-keys.controller.js';
 import { MeController } from './access/me.controller.js';
 import { TenantsController } from './access/tenants.controller.js';
+import { CallbackIpModule } from './callback-ip/callback-ip.module.js';
 import { apiValidationPipe } from './common/validation.pipe.js';
 import { WechatErrorFilter } from './common/wechat-error.filter.js';
 import { PlatformConfigModule } from './config/platform-config.module.js';
@@ -106,6 +107,7 @@ export class AppModule {
         TokenApiModule,
         DashboardModule,
         OperatorModule,
+        CallbackIpModule,
         ForwardingModule,
         HealthModule,
         MetricsModule,

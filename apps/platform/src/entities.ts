@@ -1,3 +1,4 @@
+import { CallbackIpEntity } from './callback-ip/callback-ip.entity.js';
 import { ApiKeyEntity, SecretAccessLogEntity, TenantEntity } from './access/access.entities.js';
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from './forwarding/webhook.entities.js';
 import { QuotaResetEntity } from './operator/operator.entities.js';
@@ -10,4 +11,5 @@ export const PLATFORM_ENTITIES = [
   QuotaResetEntity,
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
+  CallbackIpEntity,
 ];

@@ -27,7 +27,8 @@ export async function createPlatformApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.maxXmlBytes,
-    trustProxy: true,
+    // Off unless TRUST_PROXY names the proxies: else any client could choose its own address.
+    trustProxy: config.trustProxy ?? false,
     genReqId: requestId,
   });
   const fastify = adapter.getInstance();

@@ -130,6 +130,18 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1) @Max(3650) RETENTION_DONE_JOB_DAYS: number = 14;
   /** Schedule of the retention job (only where schedulers run). */
   @IsString() RETENTION_CRON: string = '0 17 * * * *';
+  /**
+   * Proxies whose X-Forwarded-For is believed (Fastify's trustProxy): comma-separated addresses
+   * or CIDR blocks (`127.0.0.1,10.0.0.0/8`). Unset: none, the socket's address is the client's.
+   */
+  @IsOptional()
+  @Matches(/^[0-9A-Fa-f:./]+(,[0-9A-Fa-f:./]+)*$/, {
+    message: 'TRUST_PROXY must be comma-separated addresses / CIDR blocks',
+  })
+  TRUST_PROXY?: string;
+  /** Refuse pushes whose source is not in WeChat's callback IP list (needs TRUST_PROXY). */
+  @Transform(toBool) @IsBoolean() CALLBACK_IP_CHECK: boolean = false;
+
   /** Rows deleted per statement, and how long one run may go on. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) RETENTION_BATCH_SIZE: number = 1000;
   @Transform(toInt) @IsInt() @Min(1000) RETENTION_BUDGET_MS: number = 60_000;

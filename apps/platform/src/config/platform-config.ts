@@ -50,6 +50,10 @@ export interface PlatformConfig {
   instanceId?: string;
   /** Forwarding to tenants' webhooks; unset fields take FORWARDING_DEFAULTS. */
   forwarding?: Partial<ForwardingConfig>;
+  /** Fastify's trustProxy (TRUST_PROXY): which proxies' X-Forwarded-For is believed. Default false. */
+  trustProxy?: false | string;
+  /** Refuse pushes from outside WeChat's callback IP list (CALLBACK_IP_CHECK). Default false. */
+  callbackIpCheck?: boolean;
   /** Retention of the logs and the job queue; unset fields take RETENTION_DEFAULTS. */
   retention?: Partial<RetentionConfig>;
 }
@@ -110,6 +114,12 @@ export function toPlatformConfig(
       'invalid configuration (1 key(s)):\n  WECHAT_COMPONENTS: required when WECHAT_API_BASE_URL is set',
     );
   }
+  if (env.CALLBACK_IP_CHECK && !env.TRUST_PROXY) {
+    // Without a trusted proxy the source would be the socket's: behind any proxy, the proxy's.
+    throw new Error(
+      'invalid configuration (1 key(s)):\n  CALLBACK_IP_CHECK: needs TRUST_PROXY (the proxy that names the source address)',
+    );
+  }
   let dataKeys: DataKey[];
   if (env.DATA_ENCRYPTION_KEYS) {
     dataKeys = parseDataKeys(env.DATA_ENCRYPTION_KEYS);
@@ -152,6 +162,8 @@ export function toPlatformConfig(
       fullReleaseTest: env.FULL_RELEASE_TEST,
     },
     schedulers: true,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    callbackIpCheck: env.CALLBACK_IP_CHECK,
     preAuthSessionTtlSec: env.PRE_AUTH_SESSION_TTL_SEC,
     returnUrlAllowList: parseAllowList(env.TENANT_RETURN_URLS, sandboxed, env.PORT),
     rateLimits: {
@@ -253,4 +265,9 @@ function developmentKey(): Buffer {
   const key = randomBytes(32);
   writeFileSync(path, key.toString('base64'), { mode: 0o600 });
   return key;
+}
+
+/** TRUST_PROXY as Fastify takes it: unset false, else the addresses / CIDR blocks. */
+export function parseTrustProxy(value: string | undefined): false | string {
+  return value ? value : false;
 }

@@ -1,8 +1,10 @@
-import { Body, Controller, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { CallbackIpGuard } from '../callback-ip/callback-ip.guard.js';
 import { ComponentEventService } from '@app/wechat-open';
 import { MetricsService } from '../metrics/metrics.service.js';
 
 /** 授权事件接收URL: where WeChat pushes verify tickets and authorization notices. */
+@UseGuards(CallbackIpGuard)
 @Controller('wechat/:componentAppid')
 export class WechatEventsController {
   constructor(

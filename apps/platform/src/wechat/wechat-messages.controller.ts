@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Header, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { CallbackIpGuard } from '../callback-ip/callback-ip.guard.js';
 import type { FastifyReply } from 'fastify';
 import { WechatMessageService } from '@app/wechat-open';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -8,6 +9,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
  * events of every authorized account, answered `success`, empty, or with an encrypted passive
  * reply. Bad input is a 4xx through the error filter; a critical handler's failure a 503.
  */
+@UseGuards(CallbackIpGuard)
 @Controller('wechat/:componentAppid/accounts/:authorizerAppid/messages')
 export class WechatMessagesController {
   constructor(
