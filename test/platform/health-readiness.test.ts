@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpsServer } from '../../apps/platform/src/health/ops-server.js';
-import { startStack, TestPlatform, TestStack } from '../support/stack.js';
+import { eventually, startStack, TestPlatform, TestStack } from '../support/stack.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 interface Report {
   status: string;
@@ -53,14 +54,27 @@ describe('health: liveness, readiness and where they are served', () => {
       [stack.component.appid, seconds],
     );
   const componentKey = () => `component:${stack.component.appid}`;
+  /**
+   * Ages the ticket and reads readiness until the component is in `state`: a ticket push the
+   * platform asked for at start-up (no ticket yet then) may still land and replace the aged one.
+   */
+  const aged = (seconds: number, state: string, on: TestPlatform = stack.platform) =>
+    eventually(async () => {
+      await ageTicket(seconds);
+      const r = await ready(on);
+      return r.body.details[componentKey()]?.state === state && r;
+    });
 
   it('/health/live answers while the process runs; /health/ready and /health are ready with every check shown', async () => {
     expect(await get(stack.platform.url, '/health/live')).toMatchObject({
       status: 200,
       body: { status: 'ok' },
     });
-    const res = await ready();
-    expect(res.status).toBe(200);
+    // Ready once the first ticket has minted the component token.
+    const res = await eventually(async () => {
+      const r = await ready();
+      return r.status === 200 && r;
+    });
     expect(res.body).toMatchObject({ status: 'ok', reasons: [], warnings: [] });
     expect(res.body.details.database).toMatchObject({ status: 'up' });
     expect(res.body.details[componentKey()]).toMatchObject({
@@ -82,8 +96,7 @@ describe('health: liveness, readiness and where they are served', () => {
   });
 
   it('warns past 30 minutes of ticket age, still ready', async () => {
-    await ageTicket(40 * 60);
-    const res = await ready();
+    const res = await aged(40 * 60, 'warn');
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('ok');
     expect(res.body.details[componentKey()]).toMatchObject({ status: 'up', state: 'warn' });
@@ -98,8 +111,7 @@ describe('health: liveness, readiness and where they are served', () => {
       ops: { ticketWarnAfterSec: 600, ticketFailAfterSec: 1200 },
     });
     try {
-      await ageTicket(40 * 60);
-      const res = await ready(strict);
+      const res = await aged(40 * 60, 'fail', strict);
       expect(res.status, res.text).toBe(503);
       expect(res.body.reasons).toEqual([
         expect.stringMatching(/verify ticket is \d+ s old \(fail past 1200 s\)$/),
@@ -110,8 +122,7 @@ describe('health: liveness, readiness and where they are served', () => {
   });
 
   it('goes red past 11 hours of ticket age, with the reason in the 503 body, and green after a fresh push', async () => {
-    await ageTicket(11 * 3600 + 60);
-    const res = await ready();
+    const res = await aged(11 * 3600 + 60, 'fail');
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ status: 'error', code: 'NOT_READY' });
     expect(res.body.message).toMatch(
@@ -184,6 +195,50 @@ describe('health: liveness, readiness and where they are served', () => {
       await split.stop();
     }
     expect(split.get(OpsServer).url()).toBeNull();
+  });
+
+  it('a database outage: not ready naming the database, /metrics still served with what it can; back after', async () => {
+    const proxy = new TcpProxy('127.0.0.1', Number(new URL(stack.db.url).port || 5432));
+    await proxy.start();
+    const other = await stack.startInstance({
+      schedulers: false,
+      database: {
+        url: proxy.wrap(stack.db.url),
+        embeddedDir: '',
+        poolSize: 4,
+        runMigrations: false,
+      },
+    });
+    try {
+      expect((await ready(other)).status).toBe(200);
+      await proxy.stop();
+      const down = await ready(other);
+      expect(down.status).toBe(503);
+      expect(down.body.reasons[0]).toMatch(/^database: /);
+      expect(down.body.reasons).toContain(`${componentKey()}: cannot read its state (database)`);
+      expect(down.body.details.notifications).toEqual({ status: 'up', state: 'reconnecting' });
+      expect(down.body.warnings).toContain(
+        'token notifications: LISTEN connection down, polling until reconnected',
+      );
+      expect((await get(other.url, '/health/live')).status).toBe(200);
+      const metrics = await get(other.url, '/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toContain('# TYPE wechat_events_total counter');
+      expect(metrics.text).toContain('process_cpu_user_seconds_total');
+      expect(metrics.text).not.toMatch(/^wechat_authorizers\{/m);
+
+      await proxy.start();
+      await eventually(async () => (await ready(other)).status === 200, 15_000);
+      expect((await get(other.url, '/metrics')).text).toMatch(
+        new RegExp(
+          `^wechat_authorizers\\{component="${stack.component.appid}",status="authorized"\\} 0$`,
+          'm',
+        ),
+      );
+    } finally {
+      await other.stop();
+      await proxy.stop();
+    }
   });
 
   it('by default (no OPS_PORT) there is no ops listener', () => {
