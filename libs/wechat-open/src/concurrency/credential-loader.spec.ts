@@ -142,6 +142,19 @@ describe('CredentialLoader', () => {
     expect(state.reads).toBe(2);
   });
 
+  it('counts reads served from memory (hits) and reads that loaded (misses)', async () => {
+    const { state, loader, store } = harness();
+    store('a', {});
+    expect([loader.hits, loader.misses]).toEqual([0, 0]);
+    await loader.get('a');
+    await loader.get('a');
+    await loader.get('a');
+    expect([loader.hits, loader.misses]).toEqual([2, 1]);
+    state.now += 100;
+    await loader.get('a');
+    expect([loader.hits, loader.misses]).toEqual([2, 2]);
+  });
+
   it('does not serve a cached copy the source calls unservable, even within the TTL', async () => {
     const { state, loader, store } = harness();
     store('a', { dueAt: state.now + 50 });
