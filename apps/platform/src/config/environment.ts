@@ -145,6 +145,25 @@ export class Environment {
   /** Rows deleted per statement, and how long one run may go on. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) RETENTION_BATCH_SIZE: number = 1000;
   @Transform(toInt) @IsInt() @Min(1000) RETENTION_BUDGET_MS: number = 60_000;
+
+  /**
+   * Serve /health and /metrics on this port only (a second listener on HOST), not on PORT.
+   * Unset: on PORT, as every other route.
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) OPS_PORT?: number;
+  /** When set, /health and /metrics require `Authorization: Bearer <OPS_TOKEN>` (16+ chars). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{16,}$/, { message: 'OPS_TOKEN must be 16+ non-blank characters' })
+  OPS_TOKEN?: string;
+  /** Readiness warns when a component's verify ticket is older than this (WeChat pushes every 10 min). */
+  @Transform(toInt) @IsInt() @Min(60) HEALTH_TICKET_WARN_SEC: number = 1800;
+  /** Readiness fails when the ticket is older than this (a ticket lives 12 h). */
+  @Transform(toInt) @IsInt() @Min(60) HEALTH_TICKET_FAIL_SEC: number = 39_600;
+  /** Readiness warns when a token has been past its planned refresh this long. */
+  @Transform(toInt) @IsInt() @Min(1) HEALTH_BACKLOG_WARN_SEC: number = 300;
+  /** Readiness fails when a token has been past its planned refresh this long. */
+  @Transform(toInt) @IsInt() @Min(1) HEALTH_BACKLOG_FAIL_SEC: number = 1200;
 }
 
 /** Parses and validates the environment; throws one error listing every offending key. */

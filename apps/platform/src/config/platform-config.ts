@@ -56,7 +56,32 @@ export interface PlatformConfig {
   callbackIpCheck?: boolean;
   /** Retention of the logs and the job queue; unset fields take RETENTION_DEFAULTS. */
   retention?: Partial<RetentionConfig>;
+  /** /health and /metrics: where they are served and readiness thresholds; unset = OPS_DEFAULTS. */
+  ops?: Partial<OpsConfig>;
 }
+
+/** Where /health and /metrics are served, and when readiness warns or fails (OPS_*, HEALTH_*). */
+export interface OpsConfig {
+  /** Serve /health and /metrics on this port only (0 = any free port). Default unset: on PORT. */
+  port?: number;
+  /** Require `Authorization: Bearer <token>` on /health and /metrics. Default unset: open. */
+  token?: string;
+  /** Ticket age that makes readiness warn. Default 1800 (30 min). */
+  ticketWarnAfterSec: number;
+  /** Ticket age that makes readiness fail. Default 39 600 (11 h; a ticket lives 12 h). */
+  ticketFailAfterSec: number;
+  /** How long past its planned refresh a token makes readiness warn. Default 300. */
+  backlogWarnAfterSec: number;
+  /** How long past its planned refresh a token makes readiness fail. Default 1200. */
+  backlogFailAfterSec: number;
+}
+
+export const OPS_DEFAULTS: OpsConfig = {
+  ticketWarnAfterSec: 1800,
+  ticketFailAfterSec: 39_600,
+  backlogWarnAfterSec: 300,
+  backlogFailAfterSec: 1200,
+};
 
 /** How deliveries to tenants' webhooks are sent and retried (WEBHOOK_* variables). */
 export interface ForwardingConfig {
@@ -198,6 +223,14 @@ export function toPlatformConfig(
       cron: env.RETENTION_CRON,
       batchSize: env.RETENTION_BATCH_SIZE,
       budgetMs: env.RETENTION_BUDGET_MS,
+    },
+    ops: {
+      port: env.OPS_PORT,
+      token: env.OPS_TOKEN,
+      ticketWarnAfterSec: env.HEALTH_TICKET_WARN_SEC,
+      ticketFailAfterSec: env.HEALTH_TICKET_FAIL_SEC,
+      backlogWarnAfterSec: env.HEALTH_BACKLOG_WARN_SEC,
+      backlogFailAfterSec: env.HEALTH_BACKLOG_FAIL_SEC,
     },
   };
 }
