@@ -1,7 +1,12 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../apps/platform/src/cli.js';
-import type { OperatorContext } from '../../apps/platform/src/cli/operator-commands.js';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import {
+  environmentContext,
+  OperatorContext,
+} from '../../apps/platform/src/cli/operator-commands.js';
+import { OperatorService } from '../../apps/platform/src/operator/operator.service.js';
 import { authorizeAccount } from '../support/accounts.js';
 import { eventually, startStack, TestStack } from '../support/stack.js';
 
@@ -232,5 +237,36 @@ describe('operator CLI', () => {
     const refused = await cli(['events', 'replay', c, byType('authorized')]);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/^error: EVENT_NOT_REPLAYABLE: /);
+  });
+
+  it('boots from the environment with schedulers off: no cron, logs kept off standard output', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      DATABASE_URL: stack.db.url,
+      WECHAT_API_BASE_URL: stack.sandbox.url,
+      WECHAT_COMPONENTS: JSON.stringify([stack.component]),
+      DATA_ENCRYPTION_KEYS: `t1:${Buffer.alloc(32, 7).toString('base64')}`,
+      LOG_LEVEL: 'info',
+    });
+    try {
+      let err = '';
+      const crons = await environmentContext((s) => (err += s))(async (app) => {
+        const listed = await app.get(OperatorService, { strict: false }).components();
+        expect(listed.map((c) => c.appid)).toEqual([c]);
+        return app.get(SchedulerRegistry, { strict: false }).getCronJobs().size;
+      });
+      expect(crons).toBe(0);
+      expect(err).not.toMatch(/error/i);
+      let out = '';
+      const code = await runCli(['components', '--json'], {
+        out: (s) => (out += s),
+        err: () => undefined,
+        stdin: () => '',
+      });
+      expect(code).toBe(0);
+      expect((JSON.parse(out) as Json[])[0].appid).toBe(c);
+    } finally {
+      process.env = saved;
+    }
   });
 });

@@ -222,6 +222,7 @@ describe('sandbox faults, counters and control API', () => {
         afterRedirectPushDelayMs: 200,
         apiDailyLimit: 10000,
         ridTtlSec: 604800,
+        callbackIps: ['127.0.0.1', '::1'],
       });
       const changed = await sandbox.ok('PUT', '/settings', { componentTokenTtlSec: 60 });
       expect(changed.componentTokenTtlSec).toBe(60);
