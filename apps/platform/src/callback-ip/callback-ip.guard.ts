@@ -34,7 +34,7 @@ export class CallbackIpGuard implements CanActivate {
       }
       return true;
     }
-    const url: PushUrl = request.url.includes('/messages') ? 'messages' : 'events';
+    const url: PushUrl = request.url.split('?')[0].endsWith('/messages') ? 'messages' : 'events';
     this.callbackIps.countRefused(url);
     this.logger.warn(`push to the ${url} URL from ${request.ip} refused: not a WeChat address`);
     throw new ApiError(
