@@ -84,6 +84,16 @@ describe('metrics after an end-to-end run', () => {
     // Reported rejected: refreshed on demand through api_authorizer_token.
     const next = await tokens.rejectToken(accounts[0].appid, first, c);
     expect(next.token).not.toBe(first);
+    // Made due in the database: the sweep (every second in tests) refreshes it.
+    await db.query(
+      `UPDATE authorizer_token SET next_refresh_at = now() WHERE authorizer_appid = $1`,
+      [accounts[1].appid],
+    );
+    await eventually(async () =>
+      parse(await scrape()).get(
+        `wechat_authorizer_refreshes_total{component="${c}",trigger="schedule",result="ok"}`,
+      ),
+    );
 
     for (const a of accounts) {
       const res = await postMessage(
@@ -123,17 +133,20 @@ describe('metrics after an end-to-end run', () => {
     // WeChat calls by endpoint and result, with their latency.
     expect(m.get('wechat_api_calls_total{endpoint="api_component_token",result="ok"}')).toBe(1);
     expect(m.get('wechat_api_calls_total{endpoint="api_query_auth",result="ok"}')).toBe(2);
-    expect(m.get('wechat_api_calls_total{endpoint="api_authorizer_token",result="ok"}')).toBe(1);
+    expect(m.get('wechat_api_calls_total{endpoint="api_authorizer_token",result="ok"}')).toBe(2);
     expect(m.get('wechat_api_call_duration_seconds_count{endpoint="api_authorizer_token"}')).toBe(
-      1,
+      2,
     );
     expect(
       m.get('wechat_api_call_duration_seconds_bucket{le="+Inf",endpoint="api_authorizer_token"}'),
-    ).toBe(1);
+    ).toBe(2);
 
-    // Refreshes by result: the on-demand one.
+    // Refreshes by trigger and result: the on-demand one and the sweep's.
     expect(
       m.get(`wechat_authorizer_refreshes_total{component="${c}",trigger="demand",result="ok"}`),
+    ).toBe(1);
+    expect(
+      m.get(`wechat_authorizer_refreshes_total{component="${c}",trigger="schedule",result="ok"}`),
     ).toBe(1);
 
     // Token reads: the second read came from memory.
