@@ -20,6 +20,25 @@ describe('validateEnvironment', () => {
     expect(env).toMatchObject({ PORT: 8080, SKIP_MIGRATIONS: true, DB_POOL_SIZE: 20 });
   });
 
+  it('reads the ops settings: off by default, thresholds with their defaults, a short OPS_TOKEN refused', () => {
+    const config = toPlatformConfig(validateEnvironment({}), () => undefined);
+    expect(config.ops).toEqual({
+      port: undefined,
+      token: undefined,
+      ticketWarnAfterSec: 1800,
+      ticketFailAfterSec: 39_600,
+      backlogWarnAfterSec: 300,
+      backlogFailAfterSec: 1200,
+    });
+    const set = validateEnvironment({
+      OPS_PORT: '9464',
+      OPS_TOKEN: 'a-long-enough-ops-token',
+      HEALTH_TICKET_FAIL_SEC: '3600',
+    });
+    expect(set).toMatchObject({ OPS_PORT: 9464, HEALTH_TICKET_FAIL_SEC: 3600 });
+    expect(() => validateEnvironment({ OPS_TOKEN: 'short' })).toThrow(/OPS_TOKEN/);
+  });
+
   it('lists every offending key in one message', () => {
     let message = '';
     try {

@@ -342,7 +342,7 @@ const KNOWN_ERRCODES: ReadonlySet<string> = new Set([
 ]);
 
 /** A call's result as a label: ok, unavailable, a known errcode, or other. */
-function resultLabel(result: string): string {
+export function resultLabel(result: string): string {
   return result === 'ok' || result === 'unavailable' || KNOWN_ERRCODES.has(result)
     ? result
     : 'other';
