@@ -53,6 +53,20 @@ export class MetricsRepository {
     );
   }
 
+  /** Each component's newest verify ticket time and component token expiry (null: none). */
+  componentState(
+    components: readonly string[],
+  ): Promise<{ component: string; ticketCreateTime: Date | null; tokenExpiresAt: Date | null }[]> {
+    return this.bounded(
+      `SELECT c.appid AS component, t.create_time AS "ticketCreateTime",
+              k.expires_at AS "tokenExpiresAt"
+         FROM unnest($1::text[]) AS c(appid)
+         LEFT JOIN component_verify_ticket t ON t.component_appid = c.appid
+         LEFT JOIN component_token k ON k.component_appid = c.appid`,
+      [components],
+    );
+  }
+
   /** Durable jobs waiting and failed for good, by component. */
   jobCounts(
     components: readonly string[],

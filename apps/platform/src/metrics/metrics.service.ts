@@ -5,10 +5,8 @@ import {
   AuthorizerTokenService,
   Clock,
   ComponentRegistry,
-  ComponentTokenService,
   infoTypeLabel,
   JobMonitor,
-  VerifyTicketService,
   WechatApiClient,
   WechatOpenError,
   WechatOpenEvents,
@@ -104,8 +102,6 @@ export class MetricsService {
 
   constructor(
     private readonly components: ComponentRegistry,
-    tickets: VerifyTicketService,
-    tokens: ComponentTokenService,
     api: WechatApiClient,
     events: WechatOpenEvents,
     jobs: JobMonitor,
@@ -127,7 +123,7 @@ export class MetricsService {
     authorizerEvents.on('refreshed', ({ componentAppid, trigger, result }) =>
       this.refreshes.inc({ component: this.componentLabel(componentAppid), trigger, result }),
     );
-    this.registerGauges(tokens, tickets, authorizerTokens);
+    this.registerGauges(authorizerTokens);
   }
 
   /** Counts a delivery attempt to a tenant's webhook by what became of it. */
@@ -154,11 +150,7 @@ export class MetricsService {
    * Gauges read at scrape time, one bounded query each; a failed query leaves its gauges out
    * of this scrape (logged at debug) and never fails /metrics.
    */
-  private registerGauges(
-    tokens: ComponentTokenService,
-    tickets: VerifyTicketService,
-    authorizerTokens: AuthorizerTokenService,
-  ): void {
+  private registerGauges(authorizerTokens: AuthorizerTokenService): void {
     const { components, repo, clock, registry } = this;
     const quietly = async (what: string, collect: () => Promise<void>) => {
       try {
@@ -166,6 +158,14 @@ export class MetricsService {
       } catch (error) {
         this.logger.debug(`scrape: ${what} unavailable (${errorName(error)})`);
       }
+    };
+    // One query feeds both component gauges: the first collected runs it, the other reuses it.
+    let componentState: ReturnType<MetricsRepository['componentState']> | undefined;
+    const readComponents = () => {
+      componentState ??= repo
+        .componentState(components.appids())
+        .finally(() => setImmediate(() => (componentState = undefined)));
+      return componentState;
     };
     new Gauge({
       name: 'wechat_component_ticket_age_seconds',
@@ -175,8 +175,13 @@ export class MetricsService {
       async collect() {
         this.reset();
         await quietly('ticket age', async () => {
-          for (const appid of components.appids()) {
-            this.set({ component: appid }, (await tickets.status(appid)).ageSec ?? -1);
+          for (const r of await readComponents()) {
+            this.set(
+              { component: r.component },
+              r.ticketCreateTime
+                ? Math.floor((clock.nowMs() - new Date(r.ticketCreateTime).getTime()) / 1000)
+                : -1,
+            );
           }
         });
       },
@@ -189,11 +194,12 @@ export class MetricsService {
       async collect() {
         this.reset();
         await quietly('component token', async () => {
-          for (const appid of components.appids()) {
-            const { expiresAt } = await tokens.status(appid);
+          for (const r of await readComponents()) {
             this.set(
-              { component: appid },
-              expiresAt ? Math.round((expiresAt.getTime() - clock.nowMs()) / 1000) : -1,
+              { component: r.component },
+              r.tokenExpiresAt
+                ? Math.round((new Date(r.tokenExpiresAt).getTime() - clock.nowMs()) / 1000)
+                : -1,
             );
           }
         });
