@@ -146,7 +146,8 @@ describe('cli sync-authorizers', () => {
         err: (s) => (err += s),
         stdin: () => '',
       });
-      expect({ code, err }).toEqual({ code: 0, err: '' });
+      // Off a terminal the progress is plain lines on standard error.
+      expect({ code, err }).toEqual({ code: 0, err: `${stack.component.appid}: 1/1 accounts\n` });
       expect(out).toBe(`${stack.component.appid}: 1 listed, 1 new, 0 recovered\n`);
       const { rows } = await db.query('SELECT status FROM authorizer WHERE authorizer_appid = $1', [
         oa.appid,
