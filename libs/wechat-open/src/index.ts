@@ -56,7 +56,7 @@ export type {
 export { parseInfoTypePayload, isTypedInfoType, isInfoType } from './events/info-type-parsers.js';
 export { redactFields } from './events/redact.js';
 export { isDatabaseUnavailable } from './core/database-errors.js';
-export { SchedulerMissingError } from './core/cron-task.js';
+export { CronTask, SchedulerMissingError } from './core/cron-task.js';
 export { PermanentJobError } from './jobs/job-queue.service.js';
 export { JobMonitor } from './jobs/job-monitor.service.js';
 export * from './component-ticket/component-ticket.errors.js';

@@ -6,7 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
+import { CronTask } from '@app/wechat-open';
 import { PlatformConfig } from '../config/platform-config.js';
 import { PLATFORM_CONFIG } from '../config/platform-config.token.js';
 import { CallbackIpService } from './callback-ip.service.js';
@@ -22,7 +22,11 @@ const CHECK_CRON = '0 17 * * * *';
 @Injectable()
 export class CallbackIpScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CallbackIpScheduler');
-  private running?: Promise<void>;
+  private readonly task = new CronTask(
+    JOB_NAME,
+    () => this.callbackIps.refreshIfStale(),
+    this.logger,
+  );
 
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly platform: PlatformConfig,
@@ -32,28 +36,10 @@ export class CallbackIpScheduler implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     if (!this.platform.schedulers) return;
-    this.scheduler.addCronJob(
-      JOB_NAME,
-      CronJob.from({ cronTime: CHECK_CRON, onTick: () => this.tick(), start: true }),
-    );
+    this.task.start(this.scheduler, CHECK_CRON);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('cron', JOB_NAME)) this.scheduler.deleteCronJob(JOB_NAME);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.callbackIps
-      .refreshIfStale()
-      .catch((error: unknown) =>
-        this.logger.error(
-          `callback IP refresh failed: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-      )
-      .finally(() => {
-        this.running = undefined;
-      });
+    await this.task.stop(this.scheduler);
   }
 }

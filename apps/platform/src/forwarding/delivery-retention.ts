@@ -6,8 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
-import { Clock } from '@app/wechat-open';
+import { Clock, CronTask } from '@app/wechat-open';
 import type { ForwardingConfig, PlatformConfig } from '../config/platform-config.js';
 import { PLATFORM_CONFIG } from '../config/platform-config.token.js';
 import { FORWARDING_CONFIG } from './forwarding.providers.js';
@@ -26,7 +25,7 @@ const PRUNE_BATCH = 1000;
 @Injectable()
 export class DeliveryRetention implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryRetention.name);
-  private running?: Promise<unknown>;
+  private readonly task = new CronTask(JOB_NAME, () => this.runOnce(), this.logger);
 
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly platform: PlatformConfig,
@@ -38,15 +37,11 @@ export class DeliveryRetention implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     if (!this.platform.schedulers) return;
-    this.scheduler.addCronJob(
-      JOB_NAME,
-      CronJob.from({ cronTime: PRUNE_CRON, onTick: () => this.tick(), start: true }),
-    );
+    this.task.start(this.scheduler, PRUNE_CRON);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('cron', JOB_NAME)) this.scheduler.deleteCronJob(JOB_NAME);
-    await this.running;
+    await this.task.stop(this.scheduler);
   }
 
   /** Deletes every finished delivery past the retention; returns how many. */
@@ -60,16 +55,5 @@ export class DeliveryRetention implements OnApplicationBootstrap, OnApplicationS
     }
     if (total > 0) this.logger.log(`pruned ${total} finished webhook deliveries`);
     return total;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.runOnce()
-      .catch((error: unknown) =>
-        this.logger.error(
-          `pruning webhook deliveries failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-        ),
-      )
-      .finally(() => (this.running = undefined));
   }
 }

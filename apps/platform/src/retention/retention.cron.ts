@@ -6,7 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
+import { CronTask } from '@app/wechat-open';
 import { PLATFORM_CONFIG } from '../config/platform-config.token.js';
 import type { PlatformConfig } from '../config/platform-config.js';
 import { RetentionService } from './retention.service.js';
@@ -21,7 +21,7 @@ const JOB_NAME = 'platform:retention';
 @Injectable()
 export class RetentionCron implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RetentionCron.name);
-  private running?: Promise<unknown>;
+  private readonly task = new CronTask(JOB_NAME, () => this.service.runOnce(), this.logger);
 
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly platform: PlatformConfig,
@@ -31,26 +31,10 @@ export class RetentionCron implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     if (!this.platform.schedulers) return;
-    this.scheduler.addCronJob(
-      JOB_NAME,
-      CronJob.from({ cronTime: this.service.config.cron, onTick: () => this.tick(), start: true }),
-    );
+    this.task.start(this.scheduler, this.service.config.cron);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('cron', JOB_NAME)) this.scheduler.deleteCronJob(JOB_NAME);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.service
-      .runOnce()
-      .catch((error: unknown) =>
-        this.logger.error(
-          `retention failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-        ),
-      )
-      .finally(() => (this.running = undefined));
+    await this.task.stop(this.scheduler);
   }
 }
