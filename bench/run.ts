@@ -3,7 +3,9 @@ import { realServerUrl } from '../test/support/database.js';
 import { prepareTemplate } from '../test/support/database.js';
 import { benchAuthorizerRefresh } from './authorizer-refresh.bench.js';
 import { benchCrypto } from './crypto.bench.js';
+import { benchEventUrl } from './event-url.bench.js';
 import { benchHotPaths } from './hot-paths.bench.js';
+import { benchMessageUrl } from './message-url.bench.js';
 import { benchPlatformMemory } from './platform-memory.bench.js';
 import { benchRegistryScale } from './registry-scale.bench.js';
 import { benchTokenApi } from './token-api.bench.js';
@@ -30,6 +32,8 @@ async function main(): Promise<void> {
     ['memory', benchPlatformMemory],
     ['token-api', benchTokenApi],
     ['crypto', benchCrypto],
+    ['message-url', benchMessageUrl],
+    ['event-url', benchEventUrl],
   ];
   for (const [name, run] of all) {
     if (wanted.length && !wanted.includes(name)) continue;
