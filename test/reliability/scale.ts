@@ -1,0 +1,30 @@
+/**
+ * Sizes of the reliability suite. `RELIABILITY_SCALE=full` (what `npm run test:reliability` runs)
+ * is the issue's sizes; `short` is the form CI runs inside `npm test`, the same checks on fewer
+ * accounts, shorter lifetimes and fewer mutations.
+ */
+export type ReliabilityScale = 'short' | 'full';
+
+export const SCALE: ReliabilityScale = process.env.RELIABILITY_SCALE === 'full' ? 'full' : 'short';
+
+export interface ScaleSizes {
+  /** Authorized accounts shared by the token-lifetime scenarios. */
+  authorizers: number;
+  /** The sandbox's authorizer token lifetime, seconds. */
+  tokenTtlSec: number;
+  /** How many lifetimes each token-lifetime scenario watches. */
+  lifetimes: number;
+  /** Mutated pushes plus mutated messages in the fuzz scenario. */
+  fuzzMutations: number;
+}
+
+export const SIZES: ScaleSizes =
+  SCALE === 'full'
+    ? { authorizers: 300, tokenTtlSec: 12, lifetimes: 3.5, fuzzMutations: 10_000 }
+    : { authorizers: 24, tokenTtlSec: 6, lifetimes: 3.2, fuzzMutations: 1_000 };
+
+/** One summary line: `scenario | key=value | ...`, easy to grep from the run's output. */
+export function summary(scenario: string, counts: Record<string, number | string>): void {
+  const cells = Object.entries(counts).map(([k, v]) => `${k}=${v}`);
+  console.log(`[reliability:${SCALE}] ${scenario} | ${cells.join(' | ')}`);
+}
