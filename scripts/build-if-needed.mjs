@@ -23,8 +23,9 @@ function newest(path) {
   if (!st.isDirectory()) return st.mtimeMs;
   let max = st.mtimeMs;
   for (const name of readdirSync(path)) {
-    // A build output (libs/wechat-open/dist, rebuilt by `npm pack`) is not a source.
-    if (name === 'dist' || name === 'node_modules') continue;
+    // A build output (libs/wechat-open/dist, rebuilt by `npm pack`) or a bench's results
+    // (bench/results) is not a source.
+    if (name === 'dist' || name === 'node_modules' || name === 'results') continue;
     max = Math.max(max, newest(join(path, name)));
   }
   return max;
