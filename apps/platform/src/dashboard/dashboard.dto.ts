@@ -9,13 +9,13 @@ import {
   IsString,
   Length,
   Matches,
-  Max,
   Min,
 } from 'class-validator';
 import { AUTH_TYPES } from '@app/wechat-open';
 import type { AuthType, AuthorizerStatus } from '@app/wechat-open';
 import { TENANT_ID } from '../access/access.dto.js';
 import { APPID } from '../common/appid.js';
+import { commaList, PageLimitQueryDto } from '../common/page-query.dto.js';
 
 export const AUTHORIZER_STATUSES: readonly AuthorizerStatus[] = [
   'authorized',
@@ -105,11 +105,7 @@ export class QrQueryDto {
   format?: 'png' | 'svg';
 }
 
-/** A comma-separated list in a query string (`?status=authorized,revoked`). */
-const commaList = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.split(',').filter((v) => v !== '') : value;
-
-export class AuthorizerQueryDto {
+export class AuthorizerQueryDto extends PageLimitQueryDto {
   @ApiPropertyOptional({ description: 'operator keys: one tenant; tenant keys: their own only' })
   @IsOptional()
   @Matches(TENANT_ID, { message: 'tenantId is not a tenant id' })
@@ -158,14 +154,6 @@ export class AuthorizerQueryDto {
   @IsOptional()
   @IsIn(['asc', 'desc'])
   order?: 'asc' | 'desc';
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, description: 'default 50' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 
   @ApiPropertyOptional({ description: "the previous page's nextCursor" })
   @IsOptional()

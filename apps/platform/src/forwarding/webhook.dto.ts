@@ -1,20 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   Length,
   Matches,
-  Max,
-  Min,
   ValidateIf,
 } from 'class-validator';
 import { APPID } from '../common/appid.js';
+import { commaList, PageLimitQueryDto } from '../common/page-query.dto.js';
 import type { DeliveryStatus } from './webhook.entities.js';
 
 /** A MsgType, Event or InfoType as WeChat writes them (letters, digits, `_`, `.`, `-`). */
@@ -25,8 +23,6 @@ const lowerList = ({ value }: { value: unknown }): unknown =>
   Array.isArray(value)
     ? value.map((v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v))
     : value;
-const commaList = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.split(',').filter((v) => v !== '') : value;
 
 const FILTER_NOTE = 'omitted or null: every one; an empty list: none';
 
@@ -179,7 +175,7 @@ export class DeliveryPageDto {
   nextCursor!: string | null;
 }
 
-export class DeliveryQueryDto {
+export class DeliveryQueryDto extends PageLimitQueryDto {
   @ApiPropertyOptional({
     description: `comma-separated: ${DELIVERY_STATUSES.join(', ')}`,
     example: 'dead',
@@ -190,14 +186,6 @@ export class DeliveryQueryDto {
   @ArrayMaxSize(4)
   @IsIn(DELIVERY_STATUSES, { each: true })
   status?: DeliveryStatus[];
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, description: 'default 50' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 
   @ApiPropertyOptional({ description: "the previous page's nextCursor" })
   @IsOptional()
