@@ -40,4 +40,12 @@ export class MessageDedupeEntity {
     comment: 'when an instance claimed the message',
   })
   claimedAt!: Date;
+  @Column({
+    name: 'msg_type',
+    type: 'text',
+    nullable: true,
+    comment:
+      "the message's kind, lowercased: its MsgType, or event:<Event> for an event (other when unusual); null on claims older than the column",
+  })
+  msgType!: string | null;
 }

@@ -16,15 +16,18 @@ export interface DedupeKey {
 export class MessageDedupeRepository {
   constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
 
-  /** Claims the message; false when an instance claimed it before (a retry of WeChat's). */
-  async claim(key: DedupeKey, now: Date): Promise<boolean> {
+  /**
+   * Claims the message; false when an instance claimed it before (a retry of WeChat's).
+   * `msgType` is the message's kind as messageKind() writes it (counted by the admin console).
+   */
+  async claim(key: DedupeKey, now: Date, msgType: string | null = null): Promise<boolean> {
     // Raw SQL: ON CONFLICT DO NOTHING RETURNING tells the claim's winner in one statement,
     // across instances.
     const rows = await this.db.query<unknown>(
-      `INSERT INTO wechat_message_dedupe (component_appid, authorizer_appid, dedupe_key, claimed_at)
-       VALUES ($1, $2, $3, $4)
+      `INSERT INTO wechat_message_dedupe (component_appid, authorizer_appid, dedupe_key, claimed_at, msg_type)
+       VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT DO NOTHING RETURNING dedupe_key`,
-      [key.componentAppid, key.authorizerAppid, key.dedupeKey, now],
+      [key.componentAppid, key.authorizerAppid, key.dedupeKey, now, msgType],
     );
     return returnedRows(rows).length === 1;
   }

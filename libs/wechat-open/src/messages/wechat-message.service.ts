@@ -118,7 +118,7 @@ export class WechatMessageService {
     }
 
     const claim: DedupeKey = { componentAppid, authorizerAppid, dedupeKey };
-    if (!(await this.dedupe.claim(claim, this.clock.now()))) {
+    if (!(await this.dedupe.claim(claim, this.clock.now(), messageKind(msgType, event)))) {
       return successAnswer('duplicate', msgType);
     }
     const ctx: WechatMessageContext = {
@@ -219,6 +219,20 @@ export class WechatMessageService {
     });
     return { status: 200, body: sealed.xml, contentType: XML, result, msgType };
   }
+}
+
+/** What a message kind may look like once lowercased; anything else is stored as `other`. */
+const MESSAGE_KIND = /^[a-z0-9_:.-]{1,64}$/;
+
+/**
+ * The message's kind as the dedupe claim stores it: its MsgType, or `event:<Event>` for an
+ * event, lowercased; `other` when that is longer than 64 characters or holds anything but
+ * `[a-z0-9_:.-]` (the values come from the sender's XML).
+ */
+export function messageKind(msgType: string, event: string | null): string {
+  const lower = msgType.toLowerCase();
+  const kind = lower === 'event' ? `event:${(event ?? '').toLowerCase()}` : lower;
+  return MESSAGE_KIND.test(kind) ? kind : 'other';
 }
 
 /**

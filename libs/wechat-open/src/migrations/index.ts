@@ -12,6 +12,7 @@ import { RefreshLogAppendOnly1796271664579 } from './1796271664579-RefreshLogApp
 import { SchemaComments1796271668101 } from './1796271668101-SchemaComments.js';
 import { EventDispatchComments1796272293530 } from './1796272293530-EventDispatchComments.js';
 import { AppendOnlyTruncate1796272974823 } from './1796272974823-AppendOnlyTruncate.js';
+import { MessageDedupeMsgType1796281552205 } from './1796281552205-MessageDedupeMsgType.js';
 
 /**
  * The library's schema, every migration oldest first (raw SQL, each with a real down()). Give it
@@ -33,4 +34,5 @@ export const wechatOpenMigrations = [
   SchemaComments1796271668101,
   EventDispatchComments1796272293530,
   AppendOnlyTruncate1796272974823,
+  MessageDedupeMsgType1796281552205,
 ];
