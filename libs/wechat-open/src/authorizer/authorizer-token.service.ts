@@ -35,7 +35,12 @@ import {
 import { AuthorizerEvents } from './authorizer.events.js';
 import { AuthorizerLocator } from './authorizer.locator.js';
 import { AuthorizerService } from './authorizer.service.js';
-import { planNextRefresh, retryDelayMs, unknownOutcomeRetryMs } from './refresh-plan.js';
+import {
+  boundByTimeLeft,
+  planNextRefresh,
+  retryDelayMs,
+  unknownOutcomeRetryMs,
+} from './refresh-plan.js';
 import { AUTHORIZER_LOCATOR, SECRET_BOX } from '../core/internal-tokens.js';
 
 interface CachedToken {
@@ -476,9 +481,14 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
     // A timed-out refresh may have produced a token we never saw, which retires ours after
     // WeChat's grace: the stored token is suspect, so try again within seconds.
     const unknownOutcome = error instanceof WechatUnavailableError && error.outcomeUnknown;
-    const delay = unknownOutcome
-      ? unknownOutcomeRetryMs(failures, lifetimeMs(claim.expiresAt, claim.refreshedAt))
-      : retryDelayMs(failures);
+    // Either way, the next try comes while the stored token still has time left.
+    const lifetime = lifetimeMs(claim.expiresAt, claim.refreshedAt);
+    const delay = boundByTimeLeft(
+      unknownOutcome ? unknownOutcomeRetryMs(failures, lifetime) : retryDelayMs(failures),
+      this.clock.nowMs(),
+      claim.expiresAt?.getTime() ?? null,
+      lifetime,
+    );
     const next = `next try in ${Math.round(delay / 1000)} s`;
     if (unknownOutcome) {
       this.logger.warn(

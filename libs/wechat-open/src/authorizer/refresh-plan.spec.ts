@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  boundByTimeLeft,
   planNextRefresh,
   profileRetryDelayMs,
   retryDelayMs,
@@ -40,6 +41,53 @@ describe('retryDelayMs', () => {
     expect([1, 2, 3, 4, 5, 6, 10].map((n) => retryDelayMs(n))).toEqual([
       30_000, 60_000, 120_000, 240_000, 480_000, 600_000, 600_000,
     ]);
+  });
+});
+
+describe('boundByTimeLeft', () => {
+  const now = Date.UTC(2026, 10, 23);
+  const hour2 = 7_200_000;
+
+  it('keeps the back-off while the token has far more time left than it', () => {
+    expect(boundByTimeLeft(30_000, now, now + 25 * 60_000, hour2)).toBe(30_000);
+    expect(boundByTimeLeft(240_000, now, now + 25 * 60_000, hour2)).toBe(240_000);
+  });
+
+  it('never waits past half the time until the last tenth of the lifetime', () => {
+    // 20 min left, 12 min kept back: the 10 min back-off becomes 4 min.
+    expect(boundByTimeLeft(600_000, now, now + 20 * 60_000, hour2)).toBe(240_000);
+    // A 12 s token with 7 s left: (7 - 1.2) / 2 s.
+    expect(boundByTimeLeft(30_000, now, now + 7_000, 12_000)).toBe(2_900);
+  });
+
+  it('the next try always comes before the token expires, try after try', () => {
+    for (const [lifetime, left] of [
+      [hour2, 30 * 60_000],
+      [12_000, 3_000],
+      [6_000, 1_500],
+    ]) {
+      const expiresAt = now + left;
+      let t = now;
+      for (let failures = 1; t + lifetime * 0.1 < expiresAt; failures++) {
+        t += boundByTimeLeft(30_000 * 2 ** Math.min(failures, 5), t, expiresAt, lifetime);
+        expect(t).toBeLessThan(expiresAt);
+      }
+    }
+  });
+
+  it('keeps a floor: 1/200 of the lifetime, within 200 ms and 30 s', () => {
+    // Inside the last tenth: the floor, not zero.
+    expect(boundByTimeLeft(600_000, now, now + 60_000, hour2)).toBe(30_000);
+    expect(boundByTimeLeft(30_000, now, now + 500, 12_000)).toBe(200);
+    expect(boundByTimeLeft(600_000, now, now + 100_000, 2 * 3_600_000 * 10)).toBe(30_000);
+    // A back-off already below the floor is kept.
+    expect(boundByTimeLeft(100, now, now + 500, 12_000)).toBe(100);
+  });
+
+  it('leaves the back-off alone once the token has expired or its expiry is unknown', () => {
+    expect(boundByTimeLeft(30_000, now, now - 1, 12_000)).toBe(30_000);
+    expect(boundByTimeLeft(30_000, now, null, 12_000)).toBe(30_000);
+    expect(boundByTimeLeft(30_000, now, now + 5_000, 0)).toBe(30_000);
   });
 });
 

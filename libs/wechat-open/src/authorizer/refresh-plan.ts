@@ -24,6 +24,35 @@ export function retryDelayMs(failures: number, capMs = 10 * 60_000): number {
   return Math.min(30_000 * 2 ** Math.max(0, failures - 1), capMs);
 }
 
+/** Share of a token's lifetime kept back before its expiry: a retry is planned before it. */
+const RETRY_SAFETY_SHARE = 0.1;
+/** Retries are never closer together than this share of the lifetime, within the bounds below. */
+const RETRY_FLOOR_SHARE = 0.005;
+const RETRY_FLOOR_MIN_MS = 200;
+const RETRY_FLOOR_MAX_MS = 30_000;
+
+/**
+ * `delayMs` (a back-off after a failed refresh), shortened so that the next try comes while the
+ * stored token still has time left: never past half the time until the token's last tenth of
+ * life (several tries fit before it lapses), yet never shorter than a floor (1/200 of the
+ * lifetime, 200 ms to 30 s) so that a failing WeChat is not hammered. A token already expired,
+ * or of unknown expiry, has nothing left to save: `delayMs` as is.
+ */
+export function boundByTimeLeft(
+  delayMs: number,
+  nowMs: number,
+  expiresAtMs: number | null,
+  lifetimeMs: number,
+): number {
+  if (expiresAtMs === null || expiresAtMs <= nowMs || !(lifetimeMs > 0)) return delayMs;
+  const floor = Math.min(
+    RETRY_FLOOR_MAX_MS,
+    Math.max(RETRY_FLOOR_MIN_MS, Math.floor(lifetimeMs * RETRY_FLOOR_SHARE)),
+  );
+  const window = expiresAtMs - lifetimeMs * RETRY_SAFETY_SHARE - nowMs;
+  return Math.min(delayMs, Math.max(floor, Math.floor(window / 2)));
+}
+
 /** The next try after a refresh whose outcome is unknown: 5 to 20 s, with jitter. */
 const SUSPECT_MIN_MS = 5_000;
 const SUSPECT_SPREAD_MS = 15_000;
