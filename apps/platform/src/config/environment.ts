@@ -30,6 +30,13 @@ export class Environment {
   @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) PUBLIC_BASE_URL?: string;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL: string = 'info';
+  /** `pretty`: one readable line per event; `json`: pino's JSON; `auto`: pretty on a terminal. */
+  @IsIn(['auto', 'pretty', 'json']) LOG_FORMAT: string = 'auto';
+
+  /** Serve the console (the built apps/console) at /console/, and send `/` there. */
+  @Transform(toBool) @IsBoolean() CONSOLE_ENABLED: boolean = true;
+  /** The console's built files. Unset: dist/console in the platform's own checkout or image. */
+  @IsOptional() @IsString() CONSOLE_DIR?: string;
 
   /** Unset: embedded PostgreSQL under EMBEDDED_PG_DIR (single instance). */
   @IsOptional()

@@ -19,6 +19,10 @@ export interface PlatformConfig {
   /** How browsers and WeChat reach this service (redirect_uri, entry links). */
   publicBaseUrl: string;
   logLevel: string;
+  /** Terminal-friendly or JSON logs (LOG_FORMAT); `auto` (the default) is pretty on a TTY. */
+  logFormat?: LogFormat;
+  /** The console at /console/ (CONSOLE_ENABLED, CONSOLE_DIR). Default on, dist/console. */
+  console?: { enabled: boolean; dir?: string };
   database: { url?: string; embeddedDir: string; poolSize: number; runMigrations: boolean };
   components: ComponentConfig[];
   dataKeys: DataKey[];
@@ -59,6 +63,8 @@ export interface PlatformConfig {
   /** /health and /metrics: where they are served and readiness thresholds; unset = OPS_DEFAULTS. */
   ops?: Partial<OpsConfig>;
 }
+
+export type LogFormat = 'auto' | 'pretty' | 'json';
 
 /** Where /health and /metrics are served, and when readiness warns or fails (OPS_*, HEALTH_*). */
 export interface OpsConfig {
@@ -159,6 +165,8 @@ export function toPlatformConfig(
     host: env.HOST,
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.PORT}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT as LogFormat,
+    console: { enabled: env.CONSOLE_ENABLED, dir: env.CONSOLE_DIR && resolve(env.CONSOLE_DIR) },
     database: {
       url: env.DATABASE_URL,
       embeddedDir: env.EMBEDDED_PG_DIR,
