@@ -11,6 +11,7 @@ import { ApiKeysController } from './access/api-keys.controller.js';
 import { MeController } from './access/me.controller.js';
 import { TenantsController } from './access/tenants.controller.js';
 import { CallbackIpModule } from './callback-ip/callback-ip.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { apiValidationPipe } from './common/validation.pipe.js';
 import { WechatErrorFilter } from './common/wechat-error.filter.js';
 import { PlatformConfigModule } from './config/platform-config.module.js';
@@ -112,6 +113,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         RetentionModule,
+        ConsoleModule,
         ...(runtime.imports ?? []),
       ],
       controllers: [
