@@ -13,6 +13,7 @@ import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import { TOKEN_CHANNEL } from './authorizer-token.repository.js';
 import { AuthorizerTokenService } from './authorizer-token.service.js';
 import { AuthorizerEvents } from './authorizer.events.js';
+import { AuthorizerRepository, RECORD_CHANGED } from './authorizer.repository.js';
 
 /**
  * Where the LISTEN connection stands: `off` when notifications are not configured (the embedded
@@ -46,6 +47,7 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
     @InjectWechatOpenDataSource() private readonly db: DataSource,
     private readonly tokens: AuthorizerTokenService,
     private readonly events: AuthorizerEvents,
+    private readonly records: AuthorizerRepository,
     @Inject(WECHAT_OPEN_OPTIONS) private readonly options: ResolvedWechatOpenOptions,
   ) {}
 
@@ -68,6 +70,7 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
     const client = this.client;
     this.client = undefined;
     this.tokens.notificationsDown();
+    this.records.setCaching(false);
     if (client) {
       // Raw SQL: LISTEN/UNLISTEN have no TypeORM form (and this connection is not TypeORM's).
       await client.query(`UNLISTEN ${TOKEN_CHANNEL}`).catch(() => undefined);
@@ -104,6 +107,7 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
     this.client = client;
     this.retryMs = FIRST_RETRY_MS;
     this.tokens.notificationsUp();
+    this.records.setCaching(true);
   }
 
   /** The LISTEN connection failed or closed: poll, and reconnect with backoff. */
@@ -111,6 +115,7 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
     if (this.client !== client) return; // not established yet (open() handles it), or handled
     this.client = undefined;
     this.tokens.notificationsDown();
+    this.records.setCaching(false);
     client.end().catch(() => undefined);
     if (this.stopped) return;
     this.logger.warn(`token notifications lost (${reason}); polling until reconnected`);
@@ -133,6 +138,9 @@ export class AuthorizerTokenListener implements OnApplicationBootstrap, OnApplic
   private onNotification(payload: string | undefined): void {
     const [component, authorizer, version] = (payload ?? '').split(' ');
     if (!component || !authorizer) return;
+    // Any change of the account (its record or its tokens) drops the record's copy.
+    this.records.forgetCached(component, authorizer);
+    if (version === RECORD_CHANGED) return;
     if (version === 'erased') {
       this.events.emit('tokens_erased', { componentAppid: component, authorizerAppid: authorizer });
     }

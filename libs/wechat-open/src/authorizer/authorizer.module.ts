@@ -48,6 +48,8 @@ import { AuthorizerService } from './authorizer.service.js';
     AuthorizerRefreshScheduler,
     AuthorizerTokenListener,
     AUTHORIZER_LOCATOR,
+    // The message path reads records through its NOTIFY-kept cache (findCached).
+    AuthorizerRepository,
   ],
 })
 export class AuthorizerModule {}

@@ -3,6 +3,7 @@ import { Brackets, DataSource, EntityManager } from 'typeorm';
 import { InjectWechatOpenDataSource } from '../core/data-source.js';
 import { returnedRows } from '../core/sql.js';
 import { CheckedSearch, SearchPosition } from './authorizer-search.js';
+import { TOKEN_CHANNEL } from './authorizer-token.repository.js';
 import {
   AuthorizerEntity,
   AuthorizerHistoryEntity,
@@ -101,10 +102,73 @@ export interface HistoryEntry {
   note?: string;
 }
 
+/** The NOTIFY payload's last word when a record (not a token) changed. */
+export const RECORD_CHANGED = 'record';
+/** Records kept in memory for the message path at most (the oldest go first). */
+const CACHE_MAX = 10_000;
+/** A cached record is re-read after this long, NOTIFY or not. */
+const CACHE_TTL_MS = 60_000;
+
+interface CachedRecord {
+  record: AuthorizerRecord | null;
+  at: number;
+}
+
 /** The registry tables: authorizer and its append-only authorizer_history. */
 @Injectable()
 export class AuthorizerRepository {
+  /**
+   * Records read through `findCached` (the message path), kept only while LISTEN holds: every
+   * change of a record (save, profile) or of its tokens is announced by NOTIFY on commit, which
+   * drops the copy on every instance. A read that a NOTIFY overtook is not kept (`pending`).
+   */
+  private readonly cache = new Map<string, CachedRecord>();
+  private readonly pending = new Map<string, object>();
+  private cacheOn = false;
+
   constructor(@InjectWechatOpenDataSource() private readonly db: DataSource) {}
+
+  /**
+   * The record, from memory while NOTIFY keeps this instance informed (else as `find`). For hot
+   * read paths that may act on a record up to the moment its change's NOTIFY arrives.
+   */
+  async findCached(
+    componentAppid: string,
+    authorizerAppid: string,
+  ): Promise<AuthorizerRecord | null> {
+    if (!this.cacheOn) return this.find(componentAppid, authorizerAppid);
+    const id = `${componentAppid}\n${authorizerAppid}`;
+    const now = Date.now();
+    const hit = this.cache.get(id);
+    if (hit && now - hit.at < CACHE_TTL_MS) return hit.record;
+    const marker = {};
+    this.pending.set(id, marker);
+    const record = await this.find(componentAppid, authorizerAppid);
+    if (this.pending.get(id) === marker) {
+      this.pending.delete(id);
+      this.cache.delete(id);
+      if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(id, { record, at: now });
+    }
+    return record;
+  }
+
+  /** Drops the in-memory copy of a record (its change was announced). */
+  forgetCached(componentAppid: string, authorizerAppid: string): void {
+    const id = `${componentAppid}\n${authorizerAppid}`;
+    this.cache.delete(id);
+    this.pending.delete(id);
+  }
+
+  /**
+   * Whether changes are announced to this instance (LISTEN holds): records are cached only then;
+   * either way every copy is dropped (changes may have been missed).
+   */
+  setCaching(on: boolean): void {
+    this.cacheOn = on;
+    this.cache.clear();
+    this.pending.clear();
+  }
 
   transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
@@ -239,11 +303,26 @@ export class AuthorizerRepository {
     }));
   }
 
-  /** Inserts or replaces the record (inside the caller's transaction). */
+  /** Inserts or replaces the record (inside the caller's transaction); announced on commit. */
   async save(m: EntityManager, r: AuthorizerRecord): Promise<void> {
     await m
       .getRepository(AuthorizerEntity)
       .upsert(toColumns(r), ['componentAppid', 'authorizerAppid']);
+    this.forgetCached(r.componentAppid, r.authorizerAppid);
+    await this.announce(m, r.componentAppid, r.authorizerAppid);
+  }
+
+  /** Tells every instance (this one included) that the record changed, on commit. */
+  private async announce(
+    m: EntityManager | undefined,
+    componentAppid: string,
+    authorizerAppid: string,
+  ): Promise<void> {
+    // Raw SQL: NOTIFY has no TypeORM form.
+    await (m ?? this.db).query(`SELECT pg_notify($1, $2)`, [
+      TOKEN_CHANNEL,
+      `${componentAppid} ${authorizerAppid} ${RECORD_CHANGED}`,
+    ]);
   }
 
   async appendHistory(m: EntityManager | undefined, e: HistoryEntry): Promise<void> {
@@ -381,6 +460,8 @@ export class AuthorizerRepository {
         profileRetryAt: null,
       },
     );
+    this.forgetCached(componentAppid, authorizerAppid);
+    await this.announce(undefined, componentAppid, authorizerAppid);
   }
 }
 

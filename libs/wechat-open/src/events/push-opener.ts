@@ -15,6 +15,8 @@ export interface OpenedPush {
   /** The decrypted XML, exactly as WeChat encrypted it. Never logged. */
   message: string;
   fields: XmlFields;
+  /** The envelope's own fields (Encrypt, and ToUserName or AppId), outside the signature. */
+  envelope: XmlFields;
   createTime: Date;
   /** 0: the current EncodingAESKey, 1: the previous one (reply with the same). */
   keyIndex: 0 | 1;
@@ -52,6 +54,7 @@ export class PushOpener {
       query,
       message,
       fields,
+      envelope,
       createTime: readCreateTime(fields),
       keyIndex,
     };

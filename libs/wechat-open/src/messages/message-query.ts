@@ -31,9 +31,17 @@ export interface EchoQuery {
  */
 export function readMessageQuery(raw: unknown): EnvelopeQuery {
   const query = readPushQuery(raw);
-  const record = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  for (const [name, format] of Object.entries(EXTRA_FORMATS)) readOnce(record, name, format);
+  checkMessageExtras(raw);
   return query;
+}
+
+/**
+ * Only the message URL's own parameters (`openid`, `encrypt_type`): for a caller whose push
+ * opener reads the signed ones (readPushQuery) itself.
+ */
+export function checkMessageExtras(raw: unknown): void {
+  const record = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  for (const name in EXTRA_FORMATS) readOnce(record, name, EXTRA_FORMATS[name]);
 }
 
 /** The plain-mode check's query: every parameter required, once, in its shape. */

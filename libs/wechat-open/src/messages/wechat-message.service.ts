@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuthorizerService } from '../authorizer/authorizer.service.js';
 import { AuthorizerTokenService } from '../authorizer/authorizer-token.service.js';
+import { AuthorizerRepository } from '../authorizer/authorizer.repository.js';
 import { WechatResponse } from '../client/wechat-api.client.js';
 import { Clock } from '../core/clock.js';
 import { ComponentRegistry, UnknownComponentError } from '../core/component-registry.js';
@@ -12,12 +12,12 @@ import { OpenedPush, PushOpener } from '../events/push-opener.js';
 import type { WechatMessageContext, WechatReply } from '../handlers/handler.types.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
-import { optionalField, parseWechatXml, requireField } from '../xml/wechat-xml.js';
+import { optionalField, requireField } from '../xml/wechat-xml.js';
 import { findFullReleaseTestAccount } from './full-release-accounts.js';
 import { FullReleaseRobot } from './full-release-robot.js';
 import { DedupeKey, MessageDedupeRepository } from './message-dedupe.repository.js';
 import { MessageDispatcher } from './message-dispatcher.js';
-import { readEchoQuery, readMessageQuery } from './message-query.js';
+import { checkMessageExtras, readEchoQuery } from './message-query.js';
 import { MessageWrongAccountError } from './message.errors.js';
 import { MessageAnswer, MessageResult, PLAIN_TEXT, successAnswer, XML } from './message.types.js';
 import { buildPassiveReplyXml, customerServiceBody } from './passive-reply.js';
@@ -38,7 +38,7 @@ export class WechatMessageService {
   constructor(
     private readonly components: ComponentRegistry,
     private readonly opener: PushOpener,
-    private readonly authorizers: AuthorizerService,
+    private readonly authorizers: AuthorizerRepository,
     private readonly tokens: AuthorizerTokenService,
     private readonly dedupe: MessageDedupeRepository,
     private readonly dispatcher: MessageDispatcher,
@@ -61,7 +61,8 @@ export class WechatMessageService {
     body: unknown,
   ): Promise<MessageAnswer> {
     if (!this.components.has(componentAppid)) return successAnswer('unknown_component', null);
-    readMessageQuery(query);
+    // The opener reads the signed parameters (each once, in its shape); these are the others.
+    checkMessageExtras(query);
     const push = this.opener.open(componentAppid, query, body);
     const { fields } = push;
     const toUser = requireField(fields, 'ToUserName');
@@ -69,7 +70,7 @@ export class WechatMessageService {
     const msgType = requireField(fields, 'MsgType');
     // The envelope's ToUserName is outside the signature: it must say what the signed one says.
     // (Present but not text, as a mangled element parses, is refused the same way.)
-    const envelopeTo = parseWechatXml(body as string, this.options.maxXmlBytes).ToUserName;
+    const envelopeTo = push.envelope.ToUserName;
     if (envelopeTo !== undefined && envelopeTo !== toUser) {
       throw new MessageWrongAccountError(authorizerAppid, 'the envelope names another account');
     }
@@ -105,7 +106,8 @@ export class WechatMessageService {
     }
 
     if (!APPID_SHAPE.test(authorizerAppid)) return successAnswer('unknown_account', msgType);
-    const account = await this.authorizers.find(componentAppid, authorizerAppid);
+    // From memory while NOTIFY announces every change of the record (any instance's).
+    const account = await this.authorizers.findCached(componentAppid, authorizerAppid);
     if (!account) return successAnswer('unknown_account', msgType);
     if (account.status === 'revoked' || account.status === 'detached') {
       return successAnswer('inactive_account', msgType);
