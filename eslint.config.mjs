@@ -26,6 +26,23 @@ export default tseslint.config(
     },
   },
   {
+    // The console (React in the browser): its own tsconfig (DOM, JSX), found by the project
+    // service next to its files; the type-aware rules above apply unchanged.
+    files: ['apps/console/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        URL: 'readonly',
+        HTMLElement: 'readonly',
+      },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

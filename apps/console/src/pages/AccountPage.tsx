@@ -1,0 +1,332 @@
+import { useState } from 'react';
+import { api, describeError, unwrap } from '../api/client';
+import { TokenBadge } from '../components/token';
+import {
+  Badge,
+  ConfirmDialog,
+  ErrorMessage,
+  Facts,
+  Loading,
+  PageTitle,
+  formatDuration,
+  formatTime,
+  useLoad,
+} from '../components/ui';
+import { Link } from '../router';
+import { KIND_LABELS } from './AccountsPage';
+
+interface Props {
+  componentAppid: string;
+  authorizerAppid: string;
+}
+
+/** One account: profile, permission sets, token health, history, refresh log, events. */
+export function AccountPage(props: Props) {
+  const path = { componentAppid: props.componentAppid, authorizerAppid: props.authorizerAppid };
+  const detail = useLoad(
+    () =>
+      unwrap(
+        api.GET('/v1/components/{componentAppid}/authorizers/{authorizerAppid}', {
+          params: { path },
+        }),
+      ),
+    [props.componentAppid, props.authorizerAppid],
+  );
+  const [action, setAction] = useState<{ busy?: boolean; error?: string; done?: string }>({});
+  const [confirming, setConfirming] = useState(false);
+
+  if (detail.status === 404) {
+    return (
+      <>
+        <PageTitle>No such account</PageTitle>
+        <p>
+          No account <code>{props.authorizerAppid}</code> is visible with your key.
+        </p>
+        <p>
+          <Link to="/accounts">Back to the accounts</Link>
+        </p>
+      </>
+    );
+  }
+  if (detail.error) return <ErrorMessage>{detail.error}</ErrorMessage>;
+  if (!detail.data) return <Loading what="the account" />;
+  const { authorizer: a, tokenHealth: h } = detail.data;
+
+  const refreshProfile = async () => {
+    setAction({ busy: true });
+    try {
+      await unwrap(
+        api.POST('/v1/components/{componentAppid}/authorizers/{authorizerAppid}/profile-refresh', {
+          params: { path },
+        }),
+      );
+      setAction({ done: 'The profile was fetched from WeChat again.' });
+      detail.reload();
+    } catch (error) {
+      setAction({ error: `Refreshing the profile failed: ${describeError(error)}` });
+    }
+  };
+  const detach = async () => {
+    setAction({ busy: true });
+    try {
+      await unwrap(
+        api.POST('/v1/components/{componentAppid}/authorizers/{authorizerAppid}/detach', {
+          params: { path },
+          body: { confirm: a.authorizerAppid },
+        }),
+      );
+      setConfirming(false);
+      setAction({ done: 'The account is detached.' });
+      detail.reload();
+    } catch (error) {
+      setAction({ error: `Detaching failed: ${describeError(error)}` });
+    }
+  };
+
+  return (
+    <>
+      <p className="crumbs">
+        <Link to="/accounts">Accounts</Link> /
+      </p>
+      <PageTitle>{a.nickName ?? a.authorizerAppid}</PageTitle>
+      <p>
+        <Badge status={a.status} /> <TokenBadge health={h} />
+      </p>
+      <div className="actions">
+        <button type="button" onClick={() => void refreshProfile()} disabled={action.busy}>
+          Refresh profile
+        </button>
+        <button
+          type="button"
+          className="danger"
+          onClick={() => {
+            setAction({});
+            setConfirming(true);
+          }}
+          disabled={action.busy || a.status === 'detached'}
+        >
+          Detach
+        </button>
+      </div>
+      {action.done && <p role="status">{action.done}</p>}
+      {!confirming && <ErrorMessage>{action.error}</ErrorMessage>}
+      <ConfirmDialog
+        open={confirming}
+        title={`Detach ${a.nickName ?? a.authorizerAppid}?`}
+        confirmLabel="Detach"
+        busy={action.busy}
+        error={action.error}
+        onCancel={() => {
+          setConfirming(false);
+          setAction({});
+        }}
+        onConfirm={() => void detach()}
+      >
+        <p>
+          WeChat offers no way for a platform to remove its own authorization: only the
+          account&apos;s owner can, in WeChat&apos;s admin console.
+        </p>
+        <p>
+          Detaching is what this platform can do: it erases the account&apos;s tokens and stops
+          refreshing them. The account keeps its record and history and shows as detached until its
+          owner authorizes the platform again.
+        </p>
+      </ConfirmDialog>
+
+      <div className="grid-2">
+        <section aria-labelledby="profile-h" className="panel">
+          <h2 id="profile-h">Profile</h2>
+          <Facts
+            items={[
+              ['Appid', <code key="appid">{a.authorizerAppid}</code>],
+              ['Kind', a.accountKind ? KIND_LABELS[a.accountKind] : null],
+              ['Tenant', a.tenantId],
+              ['Component', <code key="c">{a.componentAppid}</code>],
+              ['User name', a.userName],
+              ['Alias', a.alias],
+              ['Principal', a.principalName],
+              ['Signature', a.signature],
+              ['Authorized', formatTime(a.authorizedAt)],
+              ['Profile fetched', formatTime(a.profileRefreshedAt)],
+              ['Revoked', a.revokedAt ? formatTime(a.revokedAt) : null],
+            ]}
+          />
+        </section>
+        <section aria-labelledby="token-h" className="panel">
+          <h2 id="token-h">Token health</h2>
+          {h ? (
+            <Facts
+              items={[
+                ['Access token', h.hasAccessToken ? 'stored' : 'none'],
+                ['Refresh token', h.hasRefreshToken ? 'stored' : 'none'],
+                [
+                  'Expires',
+                  h.expiresAt
+                    ? `${formatTime(h.expiresAt)}${h.expiresInSec !== null ? ` (${h.expiresInSec > 0 ? 'in ' : ''}${formatDuration(h.expiresInSec)}${h.expiresInSec <= 0 ? ' ago' : ''})` : ''}`
+                    : null,
+                ],
+                ['Next refresh', formatTime(h.nextRefreshAt)],
+                ['Last refresh', formatTime(h.lastRefreshAt)],
+                ['Failed refreshes', String(h.failures)],
+                ['Last errcode', h.lastErrcode !== null ? String(h.lastErrcode) : null],
+                ['Refreshing', h.paused ? 'paused' : 'on schedule'],
+              ]}
+            />
+          ) : (
+            <p>No token was ever stored for this account.</p>
+          )}
+          <p className="muted small">Tokens themselves are never shown.</p>
+        </section>
+      </div>
+
+      <section aria-labelledby="sets-h" className="panel">
+        <h2 id="sets-h">Permission sets</h2>
+        {a.permissionSets.length === 0 ? (
+          <p>None.</p>
+        ) : (
+          <ul className="chips" aria-label="Permission sets">
+            {a.permissionSets.map((s) => (
+              <li key={s.id}>
+                {s.name ?? 'Permission set'} <span className="muted">#{s.id}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <AccountLogs {...path} />
+    </>
+  );
+}
+
+function AccountLogs(path: Props) {
+  const params = { params: { path } };
+  const history = useLoad(
+    () =>
+      unwrap(
+        api.GET('/v1/components/{componentAppid}/authorizers/{authorizerAppid}/history', params),
+      ),
+    [path.componentAppid, path.authorizerAppid],
+  );
+  const refreshes = useLoad(
+    () =>
+      unwrap(
+        api.GET(
+          '/v1/components/{componentAppid}/authorizers/{authorizerAppid}/refresh-log',
+          params,
+        ),
+      ),
+    [path.componentAppid, path.authorizerAppid],
+  );
+  const events = useLoad(
+    () =>
+      unwrap(
+        api.GET('/v1/components/{componentAppid}/authorizers/{authorizerAppid}/events', params),
+      ),
+    [path.componentAppid, path.authorizerAppid],
+  );
+  return (
+    <>
+      <section aria-labelledby="history-h" className="panel">
+        <h2 id="history-h">History</h2>
+        <ErrorMessage>{history.error}</ErrorMessage>
+        {history.data &&
+          (history.data.items.length === 0 ? (
+            <p>No changes recorded.</p>
+          ) : (
+            <div className="scroll">
+              <table className="stack">
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">What</th>
+                    <th scope="col">Cause</th>
+                    <th scope="col">Changes</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {history.data.items.map((e, i) => (
+                    <tr key={i}>
+                      <td data-label="When">{formatTime(e.at)}</td>
+                      <td data-label="What">{e.action}</td>
+                      <td data-label="Cause">
+                        {e.cause} <span className="muted">({e.actor})</span>
+                      </td>
+                      <td data-label="Changes" className="small">
+                        {Object.keys(e.changes).join(', ') || '—'}
+                        {e.note ? ` · ${e.note}` : ''}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ))}
+      </section>
+      <section aria-labelledby="refresh-h" className="panel">
+        <h2 id="refresh-h">Refresh log</h2>
+        <ErrorMessage>{refreshes.error}</ErrorMessage>
+        {refreshes.data &&
+          (refreshes.data.items.length === 0 ? (
+            <p>No refresh yet.</p>
+          ) : (
+            <table className="stack">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Trigger</th>
+                  <th scope="col">Result</th>
+                  <th scope="col">Errcode</th>
+                  <th scope="col">Took</th>
+                </tr>
+              </thead>
+              <tbody>
+                {refreshes.data.items.map((r, i) => (
+                  <tr key={i}>
+                    <td data-label="When">{formatTime(r.at)}</td>
+                    <td data-label="Trigger">{r.trigger}</td>
+                    <td data-label="Result">
+                      <Badge status={r.result === 'ok' ? 'ok' : 'failed'} label={r.result} />
+                    </td>
+                    <td data-label="Errcode">{r.errcode ?? '—'}</td>
+                    <td data-label="Took">{r.durationMs} ms</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ))}
+      </section>
+      <section aria-labelledby="events-h" className="panel">
+        <h2 id="events-h">Authorization events</h2>
+        <ErrorMessage>{events.error}</ErrorMessage>
+        {events.data &&
+          (events.data.items.length === 0 ? (
+            <p>No authorization push received.</p>
+          ) : (
+            <table className="stack">
+              <thead>
+                <tr>
+                  <th scope="col">Sent by WeChat</th>
+                  <th scope="col">InfoType</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Note</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.data.items.map((e) => (
+                  <tr key={e.id}>
+                    <td data-label="Sent by WeChat">{formatTime(e.createTime)}</td>
+                    <td data-label="InfoType">{e.infoType}</td>
+                    <td data-label="Outcome">
+                      <Badge status={e.disposition} />
+                    </td>
+                    <td data-label="Note">{e.note ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ))}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,263 @@
+import { useState, type FormEvent } from 'react';
+import { api, unwrap, type Schemas } from '../api/client';
+import { TokenBadge } from '../components/token';
+import { Badge, ErrorMessage, Loading, PageTitle, formatTime, useLoad } from '../components/ui';
+import { useMe } from '../me';
+import { Link } from '../router';
+
+type Status = Schemas['AuthorizerDto']['status'];
+type Kind = NonNullable<Schemas['AuthorizerDto']['accountKind']>;
+type Sort = 'authorizedAt' | 'updatedAt' | 'nickName';
+
+interface Filters {
+  q: string;
+  status: '' | Status;
+  kind: '' | Kind;
+  permissionSetId: string;
+  tenantId: string;
+  sort: Sort;
+  order: 'asc' | 'desc';
+}
+
+const EMPTY: Filters = {
+  q: '',
+  status: '',
+  kind: '',
+  permissionSetId: '',
+  tenantId: '',
+  sort: 'authorizedAt',
+  order: 'desc',
+};
+const PAGE_SIZE = 20;
+
+export const KIND_LABELS: Record<Kind, string> = {
+  official_account: 'Official account',
+  mini_program: 'Mini program',
+};
+
+export function accountPath(a: { componentAppid: string; authorizerAppid: string }): string {
+  return `/accounts/${a.componentAppid}/${a.authorizerAppid}`;
+}
+
+/** Authorized accounts: search, filters, sort and cursor pages (GET /v1/authorizers). */
+export function AccountsPage() {
+  const me = useMe();
+  const [draft, setDraft] = useState<Filters>(EMPTY);
+  const [filters, setFilters] = useState<Filters>(EMPTY);
+  // The cursors of the pages seen so far: [undefined (first page), cursor of page 2, ...].
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors[cursors.length - 1];
+
+  const page = useLoad(
+    () =>
+      unwrap(
+        api.GET('/v1/authorizers', {
+          params: {
+            query: {
+              q: filters.q.trim() || undefined,
+              status: filters.status ? [filters.status] : undefined,
+              kind: filters.kind || undefined,
+              permissionSetId: filters.permissionSetId
+                ? Number(filters.permissionSetId)
+                : undefined,
+              tenantId: filters.tenantId.trim() || undefined,
+              sort: filters.sort,
+              order: filters.order,
+              limit: PAGE_SIZE,
+              cursor,
+            },
+          },
+        }),
+      ),
+    [filters, cursor],
+  );
+
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters(draft);
+    setCursors([undefined]);
+  };
+  const set = <K extends keyof Filters>(key: K, value: Filters[K]) =>
+    setDraft((d) => ({ ...d, [key]: value }));
+
+  return (
+    <>
+      <PageTitle>Accounts</PageTitle>
+      <form className="filters" onSubmit={apply} aria-label="Search and filter accounts">
+        <div className="field grow">
+          <label htmlFor="f-q">Search</label>
+          <input
+            id="f-q"
+            type="search"
+            placeholder="name, principal or appid"
+            value={draft.q}
+            onChange={(e) => set('q', e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="f-status">Status</label>
+          <select
+            id="f-status"
+            value={draft.status}
+            onChange={(e) => set('status', e.target.value as Filters['status'])}
+          >
+            <option value="">Any</option>
+            <option value="authorized">Authorized</option>
+            <option value="needs_reauth">Needs re-authorization</option>
+            <option value="revoked">Revoked</option>
+            <option value="detached">Detached</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="f-kind">Kind</label>
+          <select
+            id="f-kind"
+            value={draft.kind}
+            onChange={(e) => set('kind', e.target.value as Filters['kind'])}
+          >
+            <option value="">Any</option>
+            <option value="official_account">Official account</option>
+            <option value="mini_program">Mini program</option>
+          </select>
+        </div>
+        <div className="field narrow">
+          <label htmlFor="f-set">Permission set id</label>
+          <input
+            id="f-set"
+            type="number"
+            min={1}
+            inputMode="numeric"
+            value={draft.permissionSetId}
+            onChange={(e) => set('permissionSetId', e.target.value)}
+          />
+        </div>
+        {me.kind === 'operator' && (
+          <div className="field narrow">
+            <label htmlFor="f-tenant">Tenant</label>
+            <input
+              id="f-tenant"
+              placeholder="any"
+              value={draft.tenantId}
+              onChange={(e) => set('tenantId', e.target.value)}
+            />
+          </div>
+        )}
+        <div className="field">
+          <label htmlFor="f-sort">Sort by</label>
+          <select
+            id="f-sort"
+            value={draft.sort}
+            onChange={(e) => set('sort', e.target.value as Sort)}
+          >
+            <option value="authorizedAt">Authorized at</option>
+            <option value="updatedAt">Last change</option>
+            <option value="nickName">Name</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="f-order">Order</label>
+          <select
+            id="f-order"
+            value={draft.order}
+            onChange={(e) => set('order', e.target.value as Filters['order'])}
+          >
+            <option value="desc">Descending</option>
+            <option value="asc">Ascending</option>
+          </select>
+        </div>
+        <div className="field">
+          <button type="submit" className="primary">
+            Apply
+          </button>
+        </div>
+      </form>
+
+      <ErrorMessage>{page.error}</ErrorMessage>
+      {page.loading && !page.data && <Loading what="accounts" />}
+      {page.data && (
+        <>
+          <p className="muted" role="status">
+            {page.data.total} account{page.data.total === 1 ? '' : 's'} match
+            {cursors.length > 1 ? ` · page ${cursors.length}` : ''}
+          </p>
+          <AccountsTable items={page.data.items} showTenant={me.kind === 'operator'} />
+          <div className="pager">
+            <button
+              type="button"
+              disabled={cursors.length === 1}
+              onClick={() => setCursors((c) => c.slice(0, -1))}
+            >
+              Previous page
+            </button>
+            <button
+              type="button"
+              disabled={!page.data.nextCursor}
+              onClick={() => {
+                const next = page.data?.nextCursor;
+                if (next) setCursors((c) => [...c, next]);
+              }}
+            >
+              Next page
+            </button>
+          </div>
+        </>
+      )}
+    </>
+  );
+}
+
+function AccountsTable(props: { items: Schemas['AuthorizerDto'][]; showTenant: boolean }) {
+  if (props.items.length === 0) {
+    return <p className="empty">No account matches. Connect one from “Connect an account”.</p>;
+  }
+  return (
+    <table className="stack" aria-label="Accounts">
+      <thead>
+        <tr>
+          <th scope="col">Account</th>
+          {props.showTenant && <th scope="col">Tenant</th>}
+          <th scope="col">Kind</th>
+          <th scope="col">Status</th>
+          <th scope="col">Token</th>
+          <th scope="col">Permission sets</th>
+          <th scope="col">Authorized</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.items.map((a) => (
+          <tr key={`${a.componentAppid}/${a.authorizerAppid}`} data-appid={a.authorizerAppid}>
+            <td data-label="Account">
+              <Link to={accountPath(a)}>{a.nickName ?? a.authorizerAppid}</Link>
+              <div className="muted small mono">{a.authorizerAppid}</div>
+            </td>
+            {props.showTenant && <td data-label="Tenant">{a.tenantId ?? '—'}</td>}
+            <td data-label="Kind">{a.accountKind ? KIND_LABELS[a.accountKind] : '—'}</td>
+            <td data-label="Status">
+              <Badge status={a.status} />
+            </td>
+            <td data-label="Token">
+              <TokenCell componentAppid={a.componentAppid} authorizerAppid={a.authorizerAppid} />
+            </td>
+            <td data-label="Permission sets">{a.permissionSets.length}</td>
+            <td data-label="Authorized">{formatTime(a.authorizedAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function TokenCell(props: { componentAppid: string; authorizerAppid: string }) {
+  const detail = useLoad(
+    () =>
+      unwrap(
+        api.GET('/v1/components/{componentAppid}/authorizers/{authorizerAppid}', {
+          params: { path: props },
+        }),
+      ),
+    [props.componentAppid, props.authorizerAppid],
+  );
+  if (detail.error) return <span className="muted">unknown</span>;
+  if (!detail.data) return <span className="muted">…</span>;
+  return <TokenBadge health={detail.data.tokenHealth} />;
+}

@@ -1,0 +1,206 @@
+import { useState, type FormEvent } from 'react';
+import { api, describeError, unwrap, type Schemas } from '../api/client';
+import {
+  Badge,
+  ConfirmDialog,
+  ErrorMessage,
+  Loading,
+  PageTitle,
+  formatTime,
+  useLoad,
+} from '../components/ui';
+
+type Key = Schemas['ApiKeyDto'];
+type Kind = Key['kind'];
+
+/** Operators: API keys (create: the secret shown once; list; revoke). */
+export function KeysPage() {
+  const keys = useLoad(() => unwrap(api.GET('/v1/keys')), []);
+  const [revoking, setRevoking] = useState<Key>();
+  const [revokeState, setRevokeState] = useState<{ busy?: boolean; error?: string }>({});
+  const revoke = async () => {
+    if (!revoking) return;
+    setRevokeState({ busy: true });
+    try {
+      await unwrap(api.DELETE('/v1/keys/{keyId}', { params: { path: { keyId: revoking.id } } }));
+      setRevoking(undefined);
+      setRevokeState({});
+      keys.reload();
+    } catch (error) {
+      setRevokeState({ error: describeError(error) });
+    }
+  };
+  return (
+    <>
+      <PageTitle>API keys</PageTitle>
+      <CreateKey onCreated={() => keys.reload()} />
+      <section aria-labelledby="keys-h">
+        <h2 id="keys-h">Keys</h2>
+        <ErrorMessage>{keys.error}</ErrorMessage>
+        {keys.loading && !keys.data && <Loading what="keys" />}
+        {keys.data && (
+          <table className="stack" aria-label="API keys">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Prefix</th>
+                <th scope="col">Tenant</th>
+                <th scope="col">Last used</th>
+                <th scope="col">State</th>
+                <th scope="col">Action</th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.data.items.map((k) => (
+                <tr key={k.id}>
+                  <td data-label="Name">{k.name}</td>
+                  <td data-label="Kind">{k.kind}</td>
+                  <td data-label="Prefix" className="mono small">
+                    {k.prefix}…
+                  </td>
+                  <td data-label="Tenant">{k.tenantId ?? '—'}</td>
+                  <td data-label="Last used">
+                    {k.lastUsedAt ? formatTime(k.lastUsedAt) : 'never'}
+                  </td>
+                  <td data-label="State">
+                    {k.revokedAt ? (
+                      <Badge status="revoked" />
+                    ) : (
+                      <Badge status="ok" label="Active" />
+                    )}
+                  </td>
+                  <td data-label="Action">
+                    {!k.revokedAt && (
+                      <button type="button" className="danger" onClick={() => setRevoking(k)}>
+                        Revoke {k.name}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <ConfirmDialog
+        open={revoking !== undefined}
+        title={`Revoke the key “${revoking?.name ?? ''}”?`}
+        confirmLabel="Revoke"
+        busy={revokeState.busy}
+        error={revokeState.error}
+        onCancel={() => {
+          setRevoking(undefined);
+          setRevokeState({});
+        }}
+        onConfirm={() => void revoke()}
+      >
+        <p>
+          Every request with the key <code>{revoking?.prefix}…</code> is refused from now on. This
+          cannot be undone: create a new key instead.
+        </p>
+      </ConfirmDialog>
+    </>
+  );
+}
+
+function CreateKey({ onCreated }: { onCreated: () => void }) {
+  const [kind, setKind] = useState<Kind>('tenant');
+  const [name, setName] = useState('');
+  const [tenantId, setTenantId] = useState('');
+  const [error, setError] = useState<string>();
+  const [created, setCreated] = useState<Schemas['CreatedApiKeyDto']>();
+  const [copied, setCopied] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    setCreated(undefined);
+    setCopied(false);
+    try {
+      const result = await unwrap(
+        api.POST('/v1/keys', {
+          body: {
+            kind,
+            name: name.trim(),
+            tenantId: kind === 'tenant' ? tenantId.trim() : undefined,
+          },
+        }),
+      );
+      setCreated(result);
+      setName('');
+      onCreated();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  const copy = async () => {
+    if (!created) return;
+    try {
+      await navigator.clipboard.writeText(created.key);
+      setCopied(true);
+    } catch {
+      setError('Copying was refused by the browser: select the key and copy it by hand.');
+    }
+  };
+  return (
+    <form className="panel form" onSubmit={(e) => void submit(e)} aria-labelledby="new-key-h">
+      <h2 id="new-key-h">New key</h2>
+      <div className="row">
+        <div className="field">
+          <label htmlFor="k-kind">Kind</label>
+          <select id="k-kind" value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
+            <option value="tenant">Tenant (a SaaS dashboard)</option>
+            <option value="service">Service (reads tokens)</option>
+            <option value="operator">Operator (everything)</option>
+          </select>
+        </div>
+        <div className="field grow">
+          <label htmlFor="k-name">Name</label>
+          <input
+            id="k-name"
+            required
+            value={name}
+            placeholder="acme dashboard"
+            onChange={(e) => setName(e.target.value)}
+          />
+        </div>
+        {kind === 'tenant' && (
+          <div className="field">
+            <label htmlFor="k-tenant">Tenant id</label>
+            <input
+              id="k-tenant"
+              required
+              value={tenantId}
+              onChange={(e) => setTenantId(e.target.value)}
+            />
+          </div>
+        )}
+      </div>
+      <ErrorMessage>{error}</ErrorMessage>
+      <button type="submit" className="primary">
+        Create key
+      </button>
+      {created && (
+        <div className="secret" role="status">
+          <p>
+            <strong>Copy this key now: it is shown only once.</strong> The platform keeps only a
+            hash of it; if it is lost, revoke it and create another.
+          </p>
+          <label htmlFor="k-secret">Key “{created.apiKey.name}”</label>
+          <div className="row">
+            <input
+              id="k-secret"
+              className="mono grow"
+              readOnly
+              value={created.key}
+              onFocus={(e) => e.target.select()}
+            />
+            <button type="button" onClick={() => void copy()}>
+              {copied ? 'Copied' : 'Copy'}
+            </button>
+          </div>
+        </div>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,204 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newAccount } from '../support/accounts.js';
+import { apiClient, operatorKey, tenantWithKey } from '../support/admin-api.js';
+import { authorizeThroughPages } from '../support/browser.js';
+import { launchChromium } from '../support/chromium.js';
+import { startStack, TestStack } from '../support/stack.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SHOTS = resolve(ROOT, 'docs/screenshots');
+const WIDE = { width: 1280, height: 860 };
+const NARROW = { width: 390, height: 844 };
+
+/**
+ * The console (apps/console, built here with Vite into dist/console and served by the platform at
+ * /console/) driven by headless Chromium against the platform, the sandbox and PostgreSQL.
+ * All browser scenarios live in this one file: it is the only one that builds the console.
+ */
+describe('console in a real browser', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let opKey: string;
+  let globexKey: string;
+  const acmeAccount = newAccount('official_account');
+  const globexAccount = newAccount('mini_program');
+  const contexts: BrowserContext[] = [];
+
+  const consoleUrl = (path = '/') => `${stack.platform.url}/console${path}`;
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: true });
+
+  async function newPage(viewport = WIDE): Promise<Page> {
+    const context = await browser.newContext({
+      viewport,
+      locale: 'en-GB',
+      timezoneId: 'UTC',
+      colorScheme: 'light',
+    });
+    contexts.push(context);
+    return context.newPage();
+  }
+
+  /** A link of the main navigation. */
+  const nav = (page: Page, name: string) =>
+    page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+
+  async function signIn(page: Page, key: string) {
+    await page.goto(consoleUrl('/'));
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  }
+
+  beforeAll(async () => {
+    await build({
+      configFile: resolve(ROOT, 'apps/console/vite.config.ts'),
+      logLevel: 'warn',
+    });
+    await mkdir(SHOTS, { recursive: true });
+    stack = await startStack({ platform: { schedulers: false } });
+    opKey = await operatorKey(stack.platform);
+    globexKey = await tenantWithKey(stack.platform, 'globex', {
+      returnUrlPrefixes: ['https://globex.example/back/'],
+    });
+    for (const a of [acmeAccount, globexAccount]) await stack.sandbox.addAccount(a);
+    // globex's own account, connected through the API (the browser connects acme's).
+    const session = await apiClient(stack.platform, globexKey).post<{ entryUrl: string }>(
+      '/v1/authorization-sessions',
+      { returnUrl: 'https://globex.example/back/done' },
+    );
+    await authorizeThroughPages(session.body.entryUrl, globexAccount.appid);
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('an operator signs in, creates a tenant, connects an account by clicking through the sandbox and opens it', async () => {
+    const page = await newPage();
+    await page.goto(consoleUrl('/'));
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await shot(page, 'sign-in');
+    await signIn(page, opKey);
+    await expect(page.getByTestId('who').textContent()).resolves.toContain('Operator');
+
+    // A tenant, made in the console.
+    await nav(page, 'Tenants').click();
+    await page.getByLabel('Id').fill('acme');
+    await page.getByLabel('Name').fill('ACME Corp');
+    await page
+      .getByLabel('Return URL prefixes (one a line, optional)')
+      .fill('https://acme.example/back/');
+    await page.getByRole('button', { name: 'Create tenant' }).click();
+    await page.getByText('Tenant acme created.').waitFor();
+    await page.locator('tr[data-tenant="acme"]').waitFor();
+
+    // A link for acme, its QR code, and the sandbox's WeChat page in a new tab.
+    await nav(page, 'Connect an account').click();
+    await page.getByLabel('Tenant the account joins').selectOption('acme');
+    await page.getByRole('button', { name: 'Create the link' }).click();
+    const qr = page.getByRole('img', { name: 'QR code of the authorization link' });
+    await qr.waitFor();
+    // The PNG decoded.
+    expect(await qr.evaluate((img: { naturalWidth: number }) => img.naturalWidth)).toBeGreaterThan(
+      0,
+    );
+    await shot(page, 'connect');
+    const [wechat] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.getByRole('link', { name: 'Open the authorization page' }).click(),
+    ]);
+    await wechat.waitForURL(/\/cgi-bin\/componentloginpage|bindcomponent/);
+    await wechat
+      .locator(`form[data-appid="${acmeAccount.appid}"]`)
+      .getByRole('button', { name: /Authorize/ })
+      .click();
+    await wechat.waitForLoadState();
+    await wechat.close();
+
+    // The console sees the authorization complete and links to the new account.
+    await page.getByText(`Connected: account ${acmeAccount.appid}`).waitFor({ timeout: 20_000 });
+    await page.getByRole('link', { name: 'Open the account' }).click();
+    await page.getByRole('heading', { level: 1, name: acmeAccount.nickName }).waitFor();
+    const sets = page.getByRole('list', { name: 'Permission sets' });
+    await expect(sets.textContent()).resolves.toContain('Message management');
+    await expect(sets.textContent()).resolves.toContain('Custom menu');
+    await page.getByRole('heading', { name: 'Refresh log' }).waitFor();
+    await shot(page, 'account');
+
+    // In the accounts table, with the other tenant's account (an operator sees every tenant).
+    await nav(page, 'Accounts').click();
+    await page.locator(`tr[data-appid="${acmeAccount.appid}"]`).waitFor();
+    await page.locator(`tr[data-appid="${globexAccount.appid}"]`).waitFor();
+    await expect(
+      page.locator(`tr[data-appid="${acmeAccount.appid}"]`).textContent(),
+    ).resolves.toContain('Authorized');
+    await shot(page, 'accounts');
+  });
+
+  it("a tenant key is refused another tenant's account and does not list it", async () => {
+    const page = await newPage();
+    await signIn(page, globexKey);
+    await expect(page.getByTestId('who').textContent()).resolves.toContain('Tenant globex');
+    // Operator pages are not offered to a tenant key.
+    await expect(nav(page, 'API keys').count()).resolves.toBe(0);
+
+    await page.goto(consoleUrl(`/accounts/${stack.component.appid}/${acmeAccount.appid}`));
+    await page.getByRole('heading', { level: 1, name: 'No such account' }).waitFor();
+
+    await nav(page, 'Accounts').click();
+    await page.locator(`tr[data-appid="${globexAccount.appid}"]`).waitFor();
+    await expect(page.locator(`tr[data-appid="${acmeAccount.appid}"]`).count()).resolves.toBe(0);
+  });
+
+  it('the keyboard reaches the key field and the sign-in button', async () => {
+    const page = await newPage();
+    await page.goto(consoleUrl('/'));
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.locator('#api-key:focus').count()).toBe(1);
+    await page.keyboard.type(opKey);
+    await page.keyboard.press('Tab');
+    expect(await page.locator('button[type=submit]:focus').textContent()).toBe('Sign in');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  });
+
+  it('at 390 px wide the accounts page does not scroll sideways (rows stack)', async () => {
+    const page = await newPage(NARROW);
+    await signIn(page, opKey);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByRole('heading', { name: 'Components' }).waitFor();
+    await shot(page, 'overview-narrow');
+    // The nav collapses behind a Menu button.
+    await expect(nav(page, 'Accounts').isVisible()).resolves.toBe(false);
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await nav(page, 'Accounts').click();
+    await page.locator(`tr[data-appid="${acmeAccount.appid}"]`).waitFor();
+    const width = await page.evaluate('document.scrollingElement.scrollWidth');
+    expect(width).toBeLessThanOrEqual(NARROW.width + 1);
+    await shot(page, 'accounts-narrow');
+  });
+
+  it('an operator sees the overview, the pushes and the keys', async () => {
+    const page = await newPage();
+    await signIn(page, opKey);
+    await page.getByRole('heading', { name: 'Components' }).waitFor();
+    await page.locator('#refresh-chart-caption').waitFor();
+    await shot(page, 'overview');
+    await nav(page, 'Pushes & jobs').click();
+    await page.getByRole('heading', { name: 'Recent pushes from WeChat' }).waitFor();
+    await page.getByRole('table', { name: 'Pushes' }).waitFor();
+    await shot(page, 'pushes');
+    await nav(page, 'API keys').click();
+    await page.getByRole('table', { name: 'API keys' }).waitFor();
+    await shot(page, 'keys');
+  });
+});
