@@ -21,6 +21,7 @@ import { ForwardingModule } from './forwarding/forwarding.module.js';
 import { DevController } from './dev/dev.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { HealthModule } from './health/health.module.js';
+import { InsightsModule } from './insights/insights.module.js';
 import { TokenApiModule } from './token-api/token-api.module.js';
 import { httpLoggingParams } from './logging/http-logging.js';
 import { OperatorModule } from './operator/operator.module.js';
@@ -108,6 +109,7 @@ export class AppModule {
         TokenApiModule,
         DashboardModule,
         OperatorModule,
+        InsightsModule,
         CallbackIpModule,
         ForwardingModule,
         HealthModule,

@@ -59,6 +59,7 @@ export { isDatabaseUnavailable } from './core/database-errors.js';
 export { CronTask, SchedulerMissingError } from './core/cron-task.js';
 export { PermanentJobError } from './jobs/job-queue.service.js';
 export { JobMonitor } from './jobs/job-monitor.service.js';
+export type { JobPageQuery, JobRetryResult, JobSummary } from './jobs/job.repository.js';
 export * from './component-ticket/component-ticket.errors.js';
 export {
   ComponentTokenService,

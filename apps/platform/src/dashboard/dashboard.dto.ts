@@ -75,14 +75,17 @@ export class CreateAuthorizationSessionDto {
   @Min(1, { each: true })
   categoryIdList?: number[];
 
-  @ApiProperty({
+  @ApiPropertyOptional({
     description:
-      "where the user is sent afterwards; must be under one of the tenant's returnUrlPrefixes",
+      "where the user is sent afterwards: under one of the tenant's returnUrlPrefixes, or under " +
+      "this platform's own `<publicBaseUrl>/console/` (always allowed: the platform's own page). " +
+      'Default `<publicBaseUrl>/console/connected`.',
     example: 'https://dashboard.acme.example/wechat/return/done',
   })
+  @IsOptional()
   @IsString()
   @Length(1, 2000)
-  returnUrl!: string;
+  returnUrl?: string;
 }
 
 export class AuthorizationSessionDto {
@@ -96,6 +99,46 @@ export class AuthorizationSessionDto {
   @ApiProperty() expiresAt!: Date;
   @ApiProperty({ description: 'a QR code of entryUrl, as an SVG document' }) qrSvg!: string;
   @ApiProperty({ description: 'the same QR code as a PNG, in a data: URL' }) qrPngDataUrl!: string;
+}
+
+/** A session id as PreAuthService makes them (24 random bytes, base64url). */
+export const SESSION_ID = /^[A-Za-z0-9_-]{32}$/;
+
+export const AUTHORIZATION_SESSION_STATUSES = [
+  'created',
+  'opened',
+  'completed',
+  'refused',
+  'expired',
+] as const;
+export type AuthorizationSessionStatus = (typeof AUTHORIZATION_SESSION_STATUSES)[number];
+
+export class AuthorizationSessionStatusDto {
+  @ApiProperty() sessionId!: string;
+  @ApiProperty() tenantId!: string;
+  @ApiProperty() componentAppid!: string;
+  @ApiProperty({
+    enum: AUTHORIZATION_SESSION_STATUSES,
+    description:
+      'created (link not opened), opened, completed (an account joined the tenant), refused ' +
+      '(see outcome), expired (unused past expiresAt)',
+  })
+  status!: AuthorizationSessionStatus;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'the account that authorized through it, once known',
+  })
+  authorizerAppid!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'ok',
+    description: 'ok, or why the account did not join: TENANT_CONFLICT, AUTHORIZATION_CANCELLED, …',
+  })
+  outcome!: string | null;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() expiresAt!: Date;
 }
 
 export class QrQueryDto {

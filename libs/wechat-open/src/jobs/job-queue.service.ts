@@ -14,7 +14,13 @@ import { WechatOpenEvents } from '../core/wechat-open.events.js';
 import { WechatOpenError } from '../errors/wechat-open.error.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
-import { JobRepository, JobRow } from './job.repository.js';
+import {
+  JobPageQuery,
+  JobRepository,
+  JobRetryResult,
+  JobRow,
+  JobSummary,
+} from './job.repository.js';
 import { SECRET_BOX } from '../core/internal-tokens.js';
 
 export interface JobContext {
@@ -75,6 +81,21 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   /** How many jobs have failed for good, in every instance (their rows keep the last error). */
   countFailed(): Promise<number> {
     return this.jobs.countFailed();
+  }
+
+  /** Jobs newest first, without their payloads (the admin API's list). */
+  list(query: JobPageQuery): Promise<JobSummary[]> {
+    return this.jobs.page(query);
+  }
+
+  /** Puts a failed job back in the queue, due now (attempts kept), and starts the queue. */
+  async retry(id: string): Promise<JobRetryResult> {
+    const result = await this.jobs.retryFailed(id, this.clock.now());
+    if (result.outcome === 'retried') {
+      this.logger.log(`job ${result.job.kind} #${id} put back in the queue by an operator`);
+      this.kick();
+    }
+    return result;
   }
 
   /** Stores a job (once per dedupe key) and starts it soon. Returns whether it was new. */
