@@ -160,7 +160,7 @@ function Shell(props: { me: Me; path: string; onSignOut: () => void; children: R
         <div className="who">
           <span data-testid="who">
             {props.me.kind === 'operator' ? 'Operator' : `Tenant ${props.me.tenantId ?? ''}`}
-            <span className="muted"> · {props.me.displayPrefix}…</span>
+            <span className="muted mono small"> · {props.me.displayPrefix.slice(0, 10)}…</span>
           </span>
           <button type="button" onClick={props.onSignOut}>
             Sign out

@@ -136,7 +136,7 @@ export function ExpiryHistogram({ buckets }: { buckets: { bucket: string; count:
         })}
       </svg>
       <figcaption id="expiry-chart-caption">
-        Access tokens by time left before expiry ({total} tokens).
+        Access tokens by time left before expiry ({total} token{total === 1 ? '' : 's'}).
       </figcaption>
       <div className="visually-hidden">
         <table>
