@@ -110,12 +110,19 @@ describe('on-demand refreshes honour what the sweep learnt', () => {
     expect(attempts).toBe(3); // the adapter's attempts
     expect(await tokens.getAuthorizerAccessToken(a.appid)).toBe(token);
     await expired();
+    // The back-off was bounded by the token's time left (it ended before the expiry): the first
+    // caller after it tries once more, and that failure, the token now expired, backs off in full.
+    await expect(tokens.getAuthorizerAccessToken(a.appid)).rejects.toMatchObject({
+      code: 'WECHAT_UNAVAILABLE',
+    });
+    const retried = await refreshCalls(stack!);
+    expect(retried).toBe(attempts * 2);
     for (let i = 0; i < 5; i++) {
       await expect(tokens.getAuthorizerAccessToken(a.appid)).rejects.toMatchObject({
         code: 'WECHAT_UNAVAILABLE',
       });
     }
-    expect(await refreshCalls(stack!)).toBe(attempts);
+    expect(await refreshCalls(stack!)).toBe(retried);
     // The backoff over, the next caller refreshes.
     await stack!.sandbox.clearFaults();
     await sql(stack!, `UPDATE authorizer_token SET next_refresh_at = now()`);

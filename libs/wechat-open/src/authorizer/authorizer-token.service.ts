@@ -13,8 +13,9 @@ import { CredentialLoader, FetchOutcome } from '../concurrency/credential-loader
 import { LeaseKeeper } from '../concurrency/lease-keeper.js';
 import { WriteBatcher } from '../concurrency/write-batcher.js';
 import { Clock } from '../core/clock.js';
+import { WechatOpenError } from '../errors/wechat-open.error.js';
 import { SecretBox } from '../core/secret-box.js';
-import { isUsable, NOMINAL_LIFETIME_SEC } from '../core/token-timing.js';
+import { isUsable, minRemainingMs, NOMINAL_LIFETIME_SEC } from '../core/token-timing.js';
 import { WECHAT_OPEN_OPTIONS } from '../wechat-open.constants.js';
 import { ResolvedWechatOpenOptions } from '../wechat-open.options.js';
 import {
@@ -49,6 +50,8 @@ interface CachedToken {
   expiresAt: number;
   /** What WeChat gave it (expires_in): the margins scale with it. */
   lifetimeMs: number;
+  /** Handed out only before this (expiresAt less the minimum remaining time, scaled). */
+  usableUntil: number;
   checkedAt: number;
 }
 
@@ -109,8 +112,13 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
     ClaimedToken,
     CachedToken
   >;
-  /** Set while LISTEN/NOTIFY keeps this instance informed (notificationsUp / notificationsDown). */
-  private notified = false;
+  /**
+   * How long a copy is trusted: longer while LISTEN/NOTIFY keeps this instance informed
+   * (notificationsUp / notificationsDown).
+   */
+  private copyTtlMs = POLL_TTL_MS;
+  /** Reads served by `trustedCopy` without going through the loader (counted as hits). */
+  private fastHits = 0;
   /** Renews the leases of the tokens this instance is refreshing (sweep and on demand). */
   private readonly leases: LeaseKeeper<TokenKey>;
   /** Refreshed tokens are written back in groups: one statement and one commit per group. */
@@ -143,8 +151,8 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
     this.accessTokens = new CredentialLoader({
       id: (k: TokenKey) => `${k.componentAppid}/${k.authorizerAppid}`,
       now: () => this.clock.nowMs(),
-      cacheTtlMs: () => (this.notified ? NOTIFIED_TTL_MS : POLL_TTL_MS),
-      servable: (cached) => this.usable(cached.expiresAt, cached.lifetimeMs),
+      cacheTtlMs: () => this.copyTtlMs,
+      servable: (cached) => this.clock.nowMs() < cached.usableUntil,
       read: (k) => this.readToken(k),
       // A usable token is served however close to its refresh: the sweep refreshes ahead.
       usable: (row) =>
@@ -160,13 +168,13 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
             ? { untilMs: row.nextRefreshAt?.getTime() ?? 0, error: pausedError(row) }
             : null,
       // Only rows `usable` accepted are served: present ones.
-      serve: (_k, row) => ({
-        token: this.box.open(row.accessTokenCiphertext!),
-        version: row.version,
-        expiresAt: row.expiresAt!.getTime(),
-        lifetimeMs: lifetimeMs(row.expiresAt, row.refreshedAt),
-        checkedAt: this.clock.nowMs(),
-      }),
+      serve: (_k, row) =>
+        this.cachedToken(
+          this.box.open(row.accessTokenCiphertext!),
+          row.version,
+          row.expiresAt!.getTime(),
+          lifetimeMs(row.expiresAt, row.refreshedAt),
+        ),
       // The claim returns no access token: its own conditions are what `blocked` checks, and
       // the refreshed token is read back from the row.
       tryLease: async (k) => {
@@ -189,6 +197,9 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
             : 'refresh did not produce a token',
         ),
       waitMs: WAIT_FOR_OTHER_MS,
+      // The account's state is a WechatOpenError; anything else is the database out of reach,
+      // through which a token still valid in memory keeps serving.
+      outage: (error) => !(error instanceof WechatOpenError),
     });
   }
 
@@ -222,29 +233,31 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
 
   /** Counts of token reads served from memory and not, since start (read at scrape time). */
   readStats(): TokenReadStats {
-    return { hits: this.accessTokens.hits, misses: this.accessTokens.misses };
+    return { hits: this.accessTokens.hits + this.fastHits, misses: this.accessTokens.misses };
   }
 
   /** LISTEN is (again) in place: copies are trusted longer, and dropped, as changes were missed. */
   notificationsUp(): void {
-    this.notified = true;
+    this.copyTtlMs = NOTIFIED_TTL_MS;
     this.accessTokens.clear();
   }
 
   /** LISTEN is lost: re-check copies against the database every few seconds until it is back. */
   notificationsDown(): void {
-    this.notified = false;
+    this.copyTtlMs = POLL_TTL_MS;
   }
 
   /**
    * A valid authorizer_access_token. `componentAppid` may be left out when the account is
    * authorized for one of our components only.
    */
-  async getAuthorizerAccessToken(
-    authorizerAppid: string,
-    componentAppid?: string,
-  ): Promise<string> {
-    return (await this.current(authorizerAppid, componentAppid)).token;
+  getAuthorizerAccessToken(authorizerAppid: string, componentAppid?: string): Promise<string> {
+    // The hot path: a trusted copy, without an async function's promises on the way.
+    if (componentAppid !== undefined) {
+      const copy = this.trustedCopy(componentAppid, authorizerAppid);
+      if (copy) return Promise.resolve(copy.token);
+    }
+    return this.current(authorizerAppid, componentAppid).then((t) => t.token);
   }
 
   /**
@@ -406,13 +419,7 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
       if (version === null) return { result: 'stale' };
       this.accessTokens.set(
         { componentAppid, authorizerAppid },
-        {
-          token: accessToken,
-          version,
-          expiresAt: plan.expiresAt.getTime(),
-          lifetimeMs: expiresInSec * 1000,
-          checkedAt: this.clock.nowMs(),
-        },
+        this.cachedToken(accessToken, version, plan.expiresAt.getTime(), expiresInSec * 1000),
       );
       return { result: 'ok' };
     } catch (error) {
@@ -538,8 +545,43 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
   }
 
   private async current(authorizerAppid: string, componentAppid?: string): Promise<CachedToken> {
+    if (componentAppid !== undefined) {
+      const copy = this.trustedCopy(componentAppid, authorizerAppid);
+      if (copy) return copy;
+    }
     const component = componentAppid ?? (await this.resolveComponent(authorizerAppid));
     return this.accessTokens.get({ componentAppid: component, authorizerAppid });
+  }
+
+  /**
+   * The in-process copy when it may be served as it is (what the loader's `get` checks first:
+   * confirmed within the TTL, still usable), else undefined. A rejected or erased token's copy
+   * is dropped (forget, onTokenChanged), so it is never found here.
+   */
+  private trustedCopy(componentAppid: string, authorizerAppid: string): CachedToken | undefined {
+    const copy = this.accessTokens.peek({ componentAppid, authorizerAppid });
+    if (copy === undefined) return undefined;
+    const now = this.clock.nowMs();
+    if (now - copy.checkedAt >= this.copyTtlMs || now >= copy.usableUntil) return undefined;
+    this.fastHits++;
+    return copy;
+  }
+
+  /** A copy to keep in memory, with the time until which it may be handed out. */
+  private cachedToken(
+    token: string,
+    version: number,
+    expiresAt: number,
+    lifetime: number,
+  ): CachedToken {
+    return {
+      token,
+      version,
+      expiresAt,
+      lifetimeMs: lifetime,
+      usableUntil: expiresAt - minRemainingMs(lifetime, this.options.minTokenRemainingSec),
+      checkedAt: this.clock.nowMs(),
+    };
   }
 
   /** The stored token; the account's state as the registry's error when it can have none. */

@@ -155,6 +155,54 @@ describe('CredentialLoader', () => {
     expect([loader.hits, loader.misses]).toEqual([2, 2]);
   });
 
+  it('store out of reach: a servable copy in memory serves past its TTL, re-checked after a pause', async () => {
+    class Down extends Error {}
+    let down = false;
+    let refused = 0;
+    const { state, loader, store } = harness(({ read }) => ({
+      read: async (key) => {
+        if (down && ++refused) throw new Down('connection refused');
+        return read(key);
+      },
+      outage: (error) => error instanceof Down,
+      outageRecheckMs: 30,
+    }));
+    store('a', {});
+    await loader.get('a');
+    down = true;
+    state.now += 100; // past the TTL: the read fails, the copy serves
+    expect((await loader.get('a')).value).toBe('stored');
+    expect(refused).toBe(1);
+    state.now += 20; // within the pause: from memory, the store is not asked
+    expect((await loader.get('a')).value).toBe('stored');
+    expect(refused).toBe(1);
+    state.now += 20; // after it: asked again (and still down)
+    expect((await loader.get('a')).value).toBe('stored');
+    expect(refused).toBe(2);
+    // No copy: the outage is the caller's error.
+    await expect(loader.get('b')).rejects.toBeInstanceOf(Down);
+    // A copy no longer servable is not handed out.
+    state.now += 900;
+    await expect(loader.get('a')).rejects.toBeInstanceOf(Down);
+  });
+
+  it('serves no copy through a failure that is not an outage (an account revoked)', async () => {
+    class Revoked extends Error {}
+    let revoked = false;
+    const { state, loader, store } = harness(({ read }) => ({
+      read: async (key) => {
+        if (revoked) throw new Revoked('revoked');
+        return read(key);
+      },
+      outage: (error) => !(error instanceof Revoked),
+    }));
+    store('a', {});
+    await loader.get('a');
+    revoked = true;
+    state.now += 100;
+    await expect(loader.get('a')).rejects.toBeInstanceOf(Revoked);
+  });
+
   it('does not serve a cached copy the source calls unservable, even within the TTL', async () => {
     const { state, loader, store } = harness();
     store('a', { dueAt: state.now + 50 });

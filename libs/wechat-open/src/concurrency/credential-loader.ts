@@ -97,6 +97,14 @@ export interface CredentialLoaderOptions<K, R, L, E extends CachedCredential> {
   maxFetches?: number;
   /** Waits (injected by tests). Default node:timers' setTimeout. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Whether a failed load says the store is out of reach (the database down), not something
+   * about the credential: then a copy in memory that is still servable is served instead, and
+   * the store asked again after `outageRecheckMs`. Default: never (every failure is thrown).
+   */
+  outage?: (error: unknown) => boolean;
+  /** How long a copy served through an outage goes before the store is asked again. Default 1000. */
+  outageRecheckMs?: number;
 }
 
 /**
@@ -139,7 +147,16 @@ export class CredentialLoader<K, R, L, E extends CachedCredential> {
       return cached;
     }
     this.missCount++;
-    return this.flights.run(id, () => this.load(key));
+    return this.flights
+      .run(id, () => this.load(key))
+      .catch((error: unknown) => {
+        // The database is out of reach: a copy still valid serves, as it would have within its TTL.
+        const copy = this.memory.get(id);
+        if (!copy || !this.source.outage?.(error) || !this.source.servable(copy)) throw error;
+        const recheck = Math.min(this.source.outageRecheckMs ?? 1_000, this.source.cacheTtlMs());
+        copy.checkedAt = this.source.now() - this.source.cacheTtlMs() + recheck;
+        return copy;
+      });
   }
 
   /** Reads served from memory (`hits`) and reads that loaded (`misses`) since start. */
