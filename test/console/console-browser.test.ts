@@ -143,7 +143,9 @@ describe('console in a real browser', () => {
       .locator(`form[data-appid="${acmeAccount.appid}"]`)
       .getByRole('button', { name: /Authorize/ })
       .click();
-    await wechat.waitForLoadState();
+    // The owner lands on the console's own page, which needs no sign-in.
+    await wechat.getByText('Authorization finished — you can close this page.').waitFor();
+    expect(new URL(wechat.url()).pathname).toBe('/console/connected');
     await wechat.close();
 
     // The console sees the authorization complete and links to the new account.
@@ -194,6 +196,20 @@ describe('console in a real browser', () => {
     await page.locator('.badge', { hasText: 'Detached' }).first().waitFor();
   });
 
+  it('a service key is refused at sign-in, in words', async () => {
+    const { key } = await stack.platform
+      .get(ApiKeysService)
+      .create({ kind: 'service', name: 'backend', createdBy: 'test' });
+    const page = await newPage();
+    await page.goto(consoleUrl('/'));
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(
+      'A service key cannot sign in to the console',
+    );
+    await expect(page.evaluate('sessionStorage.length')).resolves.toBe(0);
+  });
+
   it('the keyboard reaches the key field and the sign-in button', async () => {
     const page = await newPage();
     await page.goto(consoleUrl('/'));
@@ -205,6 +221,15 @@ describe('console in a real browser', () => {
     expect(await page.locator('button[type=submit]:focus').textContent()).toBe('Sign in');
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    // The key lives in this tab's session storage only, never in a URL; signing out forgets it.
+    await expect(page.evaluate("sessionStorage.getItem('wop.console.apiKey')")).resolves.toBe(
+      opKey,
+    );
+    await expect(page.evaluate('localStorage.length')).resolves.toBe(0);
+    expect(page.url()).not.toContain(opKey);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    await expect(page.evaluate('sessionStorage.length')).resolves.toBe(0);
   });
 
   it('at 390 px wide the accounts page does not scroll sideways (rows stack)', async () => {
@@ -223,7 +248,7 @@ describe('console in a real browser', () => {
     await shot(page, 'accounts-narrow');
   });
 
-  it('an operator sees the overview, the pushes and the keys', async () => {
+  it('an operator sees the overview and the pushes, makes and revokes a key, resets a quota once the appid is typed', async () => {
     const page = await newPage();
     await signIn(page, opKey);
     await page.getByRole('heading', { name: 'Components' }).waitFor();
@@ -239,5 +264,36 @@ describe('console in a real browser', () => {
     await nav(page, 'API keys').click();
     await page.getByRole('table', { name: 'API keys' }).waitFor();
     await shot(page, 'keys');
+
+    // A key: its secret shown once (with a warning and a copy button), then revoked after a
+    // confirmation.
+    await page.getByLabel('Kind').selectOption('tenant');
+    await page.getByLabel('Name').fill('acme reporting');
+    await page.getByLabel('Tenant id').fill('acme');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('Copy this key now: it is shown only once.').waitFor();
+    await expect(page.getByLabel('Key “acme reporting”').inputValue()).resolves.toMatch(/^wop_tn_/);
+    await page.getByRole('button', { name: 'Copy', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Revoke acme reporting' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    // Revoked: no revoke button any more, and its row says so.
+    await page
+      .getByRole('button', { name: 'Revoke acme reporting' })
+      .waitFor({ state: 'detached' });
+    await expect(
+      page.getByRole('row', { name: /acme reporting/ }).textContent(),
+    ).resolves.toContain('Revoked');
+
+    // Quota: a look-up, and a reset only once the appid is typed again.
+    await nav(page, 'Quota').click();
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByText('Daily limit').waitFor();
+    await page.getByRole('button', { name: 'Reset the quota…' }).click();
+    const dialog = page.getByRole('dialog');
+    const reset = dialog.getByRole('button', { name: 'Reset' });
+    await expect(reset.isDisabled()).resolves.toBe(true);
+    await dialog.getByLabel(/Type .* to confirm/).fill(stack.component.appid);
+    await reset.click();
+    await page.getByText(`Reset ${stack.component.appid}:`).waitFor();
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, apiKey, describeError, unwrap, type Me } from './api/client';
 import { MeContext } from './me';
 import { Link, navigate, usePath } from './router';
@@ -121,6 +121,12 @@ export function App() {
 
 function Shell(props: { me: Me; path: string; onSignOut: () => void; children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
+  const firstPath = useRef(props.path);
+  // After moving to another page, keyboard and screen-reader users start at its content.
+  useEffect(() => {
+    if (props.path !== firstPath.current) document.getElementById('main')?.focus();
+    firstPath.current = '';
+  }, [props.path]);
   const items = NAV.filter((item) => !item.operatorOnly || props.me.kind === 'operator');
   const active = (to: string) =>
     to === '/' ? props.path === '/' : props.path === to || props.path.startsWith(`${to}/`);
