@@ -12,15 +12,12 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const PLATFORM_MAIN = resolve(ROOT, 'dist/apps/platform/src/main.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let built = false;
 /** Builds dist/ when a source is newer than the last build (`npm start`'s own check). */
 export function buildPlatform(): void {
-  if (built) return;
   execFileSync(process.execPath, ['scripts/build-if-needed.mjs'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  built = true;
 }
 
 /** A platform instance in a process of its own (`node dist/apps/platform/src/main.js`). */
@@ -98,9 +95,29 @@ export async function startProcessRig(
   const dataKeys = `r1:${Buffer.alloc(32, 11).toString('base64')}`;
   const processes: PlatformProcess[] = [];
 
+  /**
+   * Starts a platform process; when it dies at start-up because dist/ was being rebuilt under it
+   * (another `npm run build` in this checkout), builds again and retries.
+   */
   const spawnOne = async (
     env: Record<string, string> = {},
     listenPort = port,
+  ): Promise<PlatformProcess> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await launch(env, listenPort);
+      } catch (error) {
+        if (attempt >= 3 || !/ERR_MODULE_NOT_FOUND|Cannot find module/.test(String(error)))
+          throw error;
+        await sleep(10_000);
+        buildPlatform();
+      }
+    }
+  };
+
+  const launch = async (
+    env: Record<string, string>,
+    listenPort: number,
   ): Promise<PlatformProcess> => {
     const child: ChildProcess = spawn(process.execPath, [PLATFORM_MAIN], {
       cwd: ROOT,
@@ -145,7 +162,6 @@ export async function startProcessRig(
         clearTimeout(timer);
       },
     };
-    processes.push(instance);
     let early: number | null | undefined;
     void exited.then((code) => (early = code));
     await until(
@@ -157,8 +173,10 @@ export async function startProcessRig(
       },
       60_000,
     ).catch((error: unknown) => {
+      child.kill('SIGKILL');
       throw new Error(`${String(error)}\n${logs.join('').slice(-2000)}`);
     });
+    processes.push(instance);
     return instance;
   };
 
