@@ -140,6 +140,40 @@ describe('authorizer tokens', () => {
     expect(c.calls.user_info).toBe(2); // the refused call and its one retry
   });
 
+  it('cached reads with the component named never hand out a copy past its time or one reported rejected', async () => {
+    // No sweep: only the reads themselves can replace a copy that ran out.
+    stack = await startStack({
+      sandboxSettings: { authorizerTokenTtlSec: 3, tokenGraceSec: 0 },
+      platform: { schedulers: false, minTokenRemainingSec: 1 },
+    });
+    const a = await authorizeAccount(stack);
+    const component = stack.component.appid;
+    const tokens = stack.platform.get(AuthorizerTokenService);
+    const first = await tokens.getAuthorizerAccessToken(a.appid, component);
+    expect(await tokens.getAuthorizerAccessToken(a.appid, component)).toBe(first);
+    // Reported rejected: the next read is another token, and the rejected one never comes back.
+    const next = await tokens.rejectToken(a.appid, first, component);
+    expect(next.token).not.toBe(first);
+    expect(await tokens.getAuthorizerAccessToken(a.appid, component)).toBe(next.token);
+    // Reads past several lifetimes of 3 s: each copy is given up before it expires.
+    const deadline = Date.now() + 8_000;
+    const seen = new Set<string>();
+    while (Date.now() < deadline) {
+      const token = await tokens.getAuthorizerAccessToken(a.appid, component);
+      expect(token).not.toBe(first);
+      seen.add(token);
+      await tokens.call(a.appid, '/cgi-bin/user/info', {
+        componentAppid: component,
+        query: { openid: 'o-user-1' },
+      });
+      await sleep(50);
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(3);
+    const c = await stack.sandbox.counters();
+    expect(platformFaults(c)).toEqual([]);
+    expect(c.errcodes['40001'] ?? 0).toBe(0);
+  });
+
   describe('WeChat errors while refreshing', () => {
     const setup = async () => {
       stack = await startStack({ platform: { schedulers: false } });
