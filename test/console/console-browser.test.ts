@@ -167,6 +167,22 @@ describe('console in a real browser', () => {
     await expect(acmeRow.textContent()).resolves.toContain('Authorized');
     await expect(acmeRow.textContent()).resolves.toMatch(/Valid, \d+ h \d+ min left/);
     await shot(page, 'accounts');
+
+    // Sorted by a column header: by name, then the other way.
+    const byName = [acmeAccount, globexAccount]
+      .sort((x, y) => (x.nickName < y.nickName ? -1 : 1))
+      .map((x) => x.appid);
+    const order = () =>
+      page
+        .locator('tr[data-appid]')
+        .evaluateAll((rows: { dataset: { appid?: string } }[]) => rows.map((r) => r.dataset.appid));
+    await page.getByRole('button', { name: 'Account (sort)' }).click();
+    await expect.poll(order).toEqual(byName);
+    await expect(
+      page.getByRole('columnheader', { name: 'Account' }).getAttribute('aria-sort'),
+    ).resolves.toBe('ascending');
+    await page.getByRole('button', { name: 'Account (sort)' }).click();
+    await expect.poll(order).toEqual([...byName].reverse());
   });
 
   it("a tenant key is refused another tenant's account and does not list it", async () => {

@@ -77,6 +77,20 @@ export function AccountsPage() {
     setFilters(draft);
     setCursors([undefined]);
   };
+  // A column header: the same column flips the order, another one starts at its natural order.
+  const sortBy = (sort: Sort) => {
+    const order: Filters['order'] =
+      sort === filters.sort
+        ? filters.order === 'asc'
+          ? 'desc'
+          : 'asc'
+        : sort === 'nickName'
+          ? 'asc'
+          : 'desc';
+    setDraft((d) => ({ ...d, sort, order }));
+    setFilters((f) => ({ ...f, sort, order }));
+    setCursors([undefined]);
+  };
   const set = <K extends keyof Filters>(key: K, value: Filters[K]) =>
     setDraft((d) => ({ ...d, [key]: value }));
 
@@ -180,7 +194,13 @@ export function AccountsPage() {
             {page.data.total} account{page.data.total === 1 ? '' : 's'} match
             {cursors.length > 1 ? ` · page ${cursors.length}` : ''}
           </p>
-          <AccountsTable items={page.data.items} showTenant={me.kind === 'operator'} />
+          <AccountsTable
+            items={page.data.items}
+            showTenant={me.kind === 'operator'}
+            sort={filters.sort}
+            order={filters.order}
+            onSort={sortBy}
+          />
           <div className="pager">
             <button
               type="button"
@@ -206,7 +226,36 @@ export function AccountsPage() {
   );
 }
 
-function AccountsTable(props: { items: Schemas['AuthorizerDto'][]; showTenant: boolean }) {
+function SortHeader(props: {
+  label: string;
+  field: Sort;
+  sort: Sort;
+  order: 'asc' | 'desc';
+  onSort: (field: Sort) => void;
+}) {
+  const active = props.sort === props.field;
+  return (
+    <th
+      scope="col"
+      aria-sort={active ? (props.order === 'asc' ? 'ascending' : 'descending') : undefined}
+    >
+      <button type="button" className="sort" onClick={() => props.onSort(props.field)}>
+        {props.label}
+        <span aria-hidden="true">{active ? (props.order === 'asc' ? ' ▲' : ' ▼') : ' ↕'}</span>
+        <span className="visually-hidden"> (sort)</span>
+      </button>
+    </th>
+  );
+}
+
+function AccountsTable(props: {
+  items: Schemas['AuthorizerDto'][];
+  showTenant: boolean;
+  sort: Sort;
+  order: 'asc' | 'desc';
+  onSort: (field: Sort) => void;
+}) {
+  const sortable = { sort: props.sort, order: props.order, onSort: props.onSort };
   if (props.items.length === 0) {
     return <p className="empty">No account matches. Connect one from “Connect an account”.</p>;
   }
@@ -214,13 +263,13 @@ function AccountsTable(props: { items: Schemas['AuthorizerDto'][]; showTenant: b
     <table className="stack" aria-label="Accounts">
       <thead>
         <tr>
-          <th scope="col">Account</th>
+          <SortHeader label="Account" field="nickName" {...sortable} />
           {props.showTenant && <th scope="col">Tenant</th>}
           <th scope="col">Kind</th>
           <th scope="col">Status</th>
           <th scope="col">Token</th>
           <th scope="col">Permission sets</th>
-          <th scope="col">Authorized</th>
+          <SortHeader label="Authorized" field="authorizedAt" {...sortable} />
         </tr>
       </thead>
       <tbody>

@@ -18,10 +18,16 @@ export function PushesPage() {
 
 function Pushes() {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [infoType, setInfoType] = useState('');
   const cursor = cursors[cursors.length - 1];
   const pushes = useLoad(
-    () => unwrap(api.GET('/v1/pushes', { params: { query: { limit: 20, cursor } } })),
-    [cursor],
+    () =>
+      unwrap(
+        api.GET('/v1/pushes', {
+          params: { query: { limit: 20, cursor, infoType: infoType || undefined } },
+        }),
+      ),
+    [cursor, infoType],
   );
   return (
     <section aria-labelledby="pushes-h">
@@ -39,6 +45,26 @@ function Pushes() {
               title="Messages by MsgType"
               rows={pushes.data.messageTypes.map((t) => [t.msgType, t.count])}
             />
+          </div>
+          <div className="field narrow-field">
+            <label htmlFor="p-info-type">Show InfoType</label>
+            <select
+              id="p-info-type"
+              value={infoType}
+              onChange={(e) => {
+                setInfoType(e.target.value);
+                setCursors([undefined]);
+              }}
+            >
+              <option value="">All</option>
+              {[...new Set([infoType, ...pushes.data.infoTypes.map((t) => t.infoType)])]
+                .filter((t) => t !== '')
+                .map((t) => (
+                  <option key={t} value={t}>
+                    {t}
+                  </option>
+                ))}
+            </select>
           </div>
           {pushes.data.items.length === 0 ? (
             <p className="empty">No push received yet.</p>
