@@ -3,7 +3,17 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, TestStack } from '../support/stack.js';
+import { startSandbox } from '@app/sandbox';
+import {
+  ApiKeysService,
+  DEMO_KEY_CREATOR,
+} from '../../apps/platform/src/access/api-keys.service.js';
+import { validateEnvironment } from '../../apps/platform/src/config/environment.js';
+import { toPlatformConfig } from '../../apps/platform/src/config/platform-config.js';
+import { startPlatform } from '../../apps/platform/src/platform.js';
+import { apiClient } from '../support/admin-api.js';
+import { createTestDatabase, TestDatabase } from '../support/database.js';
+import { eventually, freePort, newComponent, startStack, TestStack } from '../support/stack.js';
 
 /** A GET with the path sent as written (fetch would normalise `..` away before sending). */
 function rawGet(
@@ -30,6 +40,168 @@ function rawGet(
 const INDEX = '<!doctype html><title>fake console</title><div id="root"></div>';
 const ASSET = 'console.log("fake asset");';
 
+type LogLine = { level: number; msg?: string; context?: string };
+
+/**
+ * What the platform logs, every start of this file: nestjs-pino keeps one pino-http per process
+ * (the first application's), so the starts share one stream, as a process does.
+ */
+const lines: LogLine[] = [];
+const logStream = { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) };
+
+/** `npm start` in this process: the environment read as main.ts reads it, on free ports. */
+async function startAsNpmStart(db: TestDatabase, env: Record<string, string> = {}) {
+  lines.length = 0;
+  const notes: string[] = [];
+  let printed = '';
+  const port = await freePort();
+  const config = toPlatformConfig(
+    validateEnvironment({
+      PORT: String(port),
+      SANDBOX_PORT: String(await freePort()),
+      DATABASE_URL: db.url,
+      DB_POOL_SIZE: String(db.poolSize),
+      DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
+      LOG_LEVEL: 'info',
+      ...env,
+    }),
+    (m) => notes.push(`warn: ${m}`),
+    () => undefined,
+  );
+  const platform = await startPlatform(config, {
+    logStream,
+    print: (text) => (printed += text),
+  });
+  return {
+    platform,
+    config,
+    lines,
+    notes,
+    printed: () => printed,
+    base: `http://127.0.0.1:${port}`,
+  };
+}
+
+const demoKeyIn = (printed: string): string | undefined => /^\s+(wop_op_\S+)$/m.exec(printed)?.[1];
+
+/** Until the sandbox's ticket has come in and a component token is minted with it. */
+const minted = (lines: LogLine[]) =>
+  eventually(
+    async () => lines.some((l) => l.msg?.startsWith('minted component token')),
+    20_000,
+  ).catch((e: unknown) => {
+    console.log(
+      lines
+        .filter((l) => !/InstanceLoader|Router|Routes/.test(String(l.context)))
+        .map((l) => `${l.level} ${l.context} ${l.msg}`)
+        .join('\n'),
+    );
+    throw e;
+  });
+
+describe('npm start: the first minute of a newcomer', () => {
+  let db: TestDatabase;
+  let consoleDir: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    consoleDir = mkdtempSync(join(tmpdir(), 'wop-console-start-'));
+    writeFileSync(join(consoleDir, 'index.html'), INDEX);
+  });
+  afterAll(async () => {
+    await db?.drop();
+    rmSync(consoleDir, { recursive: true, force: true });
+  });
+
+  it('says where to go and prints a demo key that works; no warning, no error; a restart replaces the key', async () => {
+    const first = await startAsNpmStart(db, { CONSOLE_DIR: consoleDir });
+    let firstKey: string;
+    try {
+      await minted(first.lines).catch((e: unknown) => {
+        console.log(first.lines.map((l) => `${l.level} ${l.context} ${l.msg}`).join('\n'));
+        throw e;
+      });
+      const printed = first.printed();
+      expect(printed).toContain(`${first.base}/console/`);
+      expect(printed).toContain(`${first.base}/docs`);
+      expect(printed).toContain(`${first.base}/health`);
+      expect(printed).toContain(`${first.base}/dev/connect?tenant=demo`);
+      expect(printed).not.toContain('not built');
+      firstKey = demoKeyIn(printed)!;
+      expect(firstKey).toMatch(/^wop_op_/);
+      const me = await apiClient({ url: first.base }, firstKey).get('/v1/me');
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ kind: 'operator' });
+      // The console answers where the message says.
+      expect(await (await fetch(`${first.base}/console/`)).text()).toBe(INDEX);
+
+      expect(first.notes).toEqual([]);
+      expect(first.lines.filter((l) => l.level >= 40)).toEqual([]);
+      // Printed for the person at the terminal, never logged.
+      expect(JSON.stringify(first.lines)).not.toContain(firstKey);
+    } finally {
+      await first.platform.stop();
+    }
+
+    // The same database, a new sandbox: what the old sandbox issued is replaced, not refused.
+    const second = await startAsNpmStart(db, { CONSOLE_DIR: consoleDir });
+    try {
+      await minted(second.lines);
+      const secondKey = demoKeyIn(second.printed())!;
+      expect(secondKey).toMatch(/^wop_op_/);
+      expect(secondKey).not.toBe(firstKey);
+      const me = await apiClient({ url: second.base }, secondKey).get('/v1/me');
+      expect(me.status).toBe(200);
+      const old = await apiClient({ url: second.base }, firstKey).get('/v1/me');
+      expect(old.status).toBe(401);
+      expect(second.lines.filter((l) => l.level >= 40)).toEqual([]);
+      const demoKeys = (
+        await second.platform.app.get(ApiKeysService).list({ kind: 'operator' })
+      ).filter((k) => k.createdBy === DEMO_KEY_CREATOR);
+      expect(demoKeys.filter((k) => k.revokedAt === null)).toHaveLength(1);
+    } finally {
+      await second.platform.stop();
+    }
+  });
+
+  it('says when the console is not built, at info level only', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'wop-console-none-'));
+    const run = await startAsNpmStart(db, { CONSOLE_DIR: empty });
+    try {
+      expect(run.printed()).toContain('not built yet: run npm run build');
+      const said = run.lines.filter((l) => l.msg?.includes('the console is not built'));
+      expect(said.map((l) => l.level)).toEqual([30]);
+    } finally {
+      await run.platform.stop();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('creates no demo key against real WeChat', async () => {
+    const wechat = await startSandbox({ port: 0 });
+    const own = await createTestDatabase();
+    try {
+      const run = await startAsNpmStart(own, {
+        WECHAT_API_BASE_URL: wechat.url,
+        WECHAT_COMPONENTS: JSON.stringify([newComponent()]),
+        CONSOLE_DIR: consoleDir,
+      });
+      try {
+        const printed = run.printed();
+        expect(printed).toContain(`${run.base}/console/`);
+        expect(printed).not.toContain('/dev/connect');
+        expect(printed).not.toMatch(/wop_op_/);
+        expect(await run.platform.app.get(ApiKeysService).list({ kind: 'operator' })).toEqual([]);
+      } finally {
+        await run.platform.stop();
+      }
+    } finally {
+      await wechat.close();
+      await own.drop();
+    }
+  });
+});
+
 describe('the console at /console/', () => {
   let stack: TestStack;
   let built: string;
@@ -50,6 +222,7 @@ describe('the console at /console/', () => {
     stack = await startStack({
       initialTicket: false,
       platform: { schedulers: false, console: { enabled: true, dir: built } },
+      logStream,
     });
   });
   afterAll(async () => {

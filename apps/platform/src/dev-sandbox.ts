@@ -1,4 +1,6 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { DEMO_ACCOUNTS, startSandbox } from '@app/sandbox';
+import { ComponentTokenService, VerifyTicketService } from '@app/wechat-open';
 import { PlatformConfig } from './config/platform-config.js';
 
 /**
@@ -19,4 +21,31 @@ export async function startDevSandbox(config: PlatformConfig) {
     settings: { ticketPushIntervalMs: config.sandbox.ticketPushIntervalMs },
     accounts: [...DEMO_ACCOUNTS],
   });
+}
+
+/**
+ * The sandbox starts empty on every run while the database keeps what the previous run's
+ * sandbox issued: that verify ticket and component token mean nothing to this one. Without
+ * this, every restart within their lifetime warned of a refused token, then a refused ticket.
+ * So: this sandbox pushes a ticket now (stored as the newest), the stored token is forgotten,
+ * and a new one is minted with the new ticket. Call once the platform listens.
+ */
+export async function adoptFreshSandbox(
+  app: INestApplicationContext,
+  sandboxUrl: string,
+  config: PlatformConfig,
+): Promise<void> {
+  const tokens = app.get(ComponentTokenService);
+  const tickets = app.get(VerifyTicketService);
+  for (const { appid } of config.components) {
+    const [token, ticket] = await Promise.all([tokens.status(appid), tickets.status(appid)]);
+    // A first run has nothing from before: the platform asks for its first ticket itself.
+    if (!token.present && !ticket.present) continue;
+    const pushed = await fetch(`${sandboxUrl}/sandbox/components/${appid}/push-ticket`, {
+      method: 'POST',
+    });
+    if (!pushed.ok) throw new Error(`the sandbox did not push a ticket (${pushed.status})`);
+    if (token.present) await tokens.invalidate(appid, token.version);
+    await tokens.refreshIfDue(appid);
+  }
 }

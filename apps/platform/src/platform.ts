@@ -1,15 +1,18 @@
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
+import { ApiKeysService } from './access/api-keys.service.js';
 import { AppModule, PlatformRuntime, ResolvedEndpoints } from './app.module.js';
+import { ConsoleServer } from './console/console.server.js';
+import { startupMessage } from './console/startup-message.js';
 import { PlatformConfig } from './config/platform-config.js';
 import { EmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrations } from './database/migration-runner.js';
 import { requestId } from './logging/http-logging.js';
-import { startDevSandbox } from './dev-sandbox.js';
+import { earlyLogger } from './logging/log-format.js';
+import { adoptFreshSandbox, startDevSandbox } from './dev-sandbox.js';
 import { serveOpenApi } from './openapi.js';
-import { restrictOpsRoutes } from './health/ops-server.js';
+import { OpsServer, restrictOpsRoutes } from './health/ops-server.js';
 
 export interface RunningPlatform {
   app: NestFastifyApplication;
@@ -56,12 +59,25 @@ export async function createPlatformApp(
   return app;
 }
 
+/** What a process adds to startPlatform: the application's runtime, and the terminal. */
+export interface StartOptions extends PlatformRuntime {
+  /** Where the start-up message goes (the person who started it). Default standard output. */
+  print?: (text: string) => void;
+}
+
 /**
  * Starts everything `npm start` runs: the database (embedded unless DATABASE_URL), migrations,
- * the sandbox (unless real WeChat URLs are configured), then the HTTP server.
+ * the sandbox (unless real WeChat URLs are configured), then the HTTP server; then prints where
+ * to go, and in the sandbox run a fresh demo operator key.
  */
-export async function startPlatform(config: PlatformConfig): Promise<RunningPlatform> {
-  const log = new Logger('Platform');
+export async function startPlatform(
+  config: PlatformConfig,
+  options: StartOptions = {},
+): Promise<RunningPlatform> {
+  // Until the application's logger exists: same level, format and destination as its logs.
+  const log = earlyLogger(config.logLevel, config.logFormat, options.logStream).child({
+    context: 'Platform',
+  });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((e: unknown) => log.error(String(e)));
@@ -71,20 +87,23 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     let poolSize = config.database.poolSize;
     let embedded: EmbeddedPostgres | undefined;
     if (databaseUrl) {
-      log.log(`database: PostgreSQL at ${redactUrl(databaseUrl)}`);
+      log.info(`database: PostgreSQL at ${redactUrl(databaseUrl)}`);
     } else {
       const db = new EmbeddedPostgres({ dataDir: config.database.embeddedDir });
       embedded = db;
       databaseUrl = await db.start();
       stops.push(() => db.stop());
       poolSize = 1;
-      log.log(
+      log.info(
         `database: embedded PostgreSQL (PGlite) in ${config.database.embeddedDir}; ` +
           'single-instance mode: set DATABASE_URL to run several instances',
       );
     }
     if (config.database.runMigrations) {
-      await runMigrations(databaseUrl, { lock: config.database.url !== undefined, logger: log });
+      await runMigrations(databaseUrl, {
+        lock: config.database.url !== undefined,
+        logger: { log: (message) => log.info(message) },
+      });
     } else {
       log.warn('SKIP_MIGRATIONS is set: not migrating');
     }
@@ -100,21 +119,52 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       wechat = { apiBaseUrl: sandbox.url, mpBaseUrl: sandbox.url, openBaseUrl: sandbox.url };
     }
 
-    const app = await createPlatformApp(config, { databaseUrl, poolSize, wechat });
+    const app = await createPlatformApp(
+      config,
+      { databaseUrl, poolSize, wechat },
+      { logStream: options.logStream, imports: options.imports },
+    );
     await app.listen(config.port, config.host);
-    stops.push(() => app.close());
+    stops.push(() => closeApp(app));
     const url = await app.getUrl();
-    // Logged once the app's logger is in place: the sandbox's own Nest app narrows the default one.
-    log.log(
+    log.info(
       sandboxUrl
         ? `WeChat: the sandbox at ${sandboxUrl} (no real WeChat is called)`
         : `WeChat: ${wechat.apiBaseUrl}`,
     );
-    log.log(`platform listening on ${url} (public base URL ${config.publicBaseUrl})`);
+    log.info(`platform listening on ${url} (public base URL ${config.publicBaseUrl})`);
+
+    if (sandboxUrl) await adoptFreshSandbox(app, sandboxUrl, config);
+    // The demo key exists only while the sandbox stands in for WeChat; printed, never logged.
+    const demo = sandboxUrl ? await app.get(ApiKeysService).replaceDemoOperatorKey() : undefined;
+    const print = options.print ?? ((text: string) => void process.stdout.write(text));
+    print(
+      startupMessage({
+        baseUrl: config.publicBaseUrl,
+        console: app.get(ConsoleServer).status(),
+        healthBaseUrl: app.get(OpsServer).url() ?? config.publicBaseUrl,
+        sandbox: sandboxUrl && demo ? { url: sandboxUrl, demoOperatorKey: demo.key } : undefined,
+      }),
+    );
     return { app, url, databaseUrl, sandboxUrl, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Closes the application. Fastify closes the keep-alive sockets that are idle when closing
+ * starts; one whose request was in flight (a push being answered) would hold the close for the
+ * keep-alive timeout (72 s), so sockets are closed as they go idle.
+ */
+async function closeApp(app: NestFastifyApplication): Promise<void> {
+  const server = app.getHttpServer();
+  const timer = setInterval(() => server.closeIdleConnections(), 100);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(timer);
   }
 }
 

@@ -30,6 +30,10 @@ export interface ApiKeyView {
   revokedAt: Date | null;
 }
 
+/** Who created the sandbox run's demo operator key (how a start finds the earlier ones). */
+export const DEMO_KEY_CREATOR = 'sandbox-demo';
+export const DEMO_KEY_NAME = 'demo operator key (sandbox run, replaced at each start)';
+
 /** How long an authenticated key is trusted without a database read (revocation elsewhere). */
 const CACHE_MS = 5_000;
 /** last_used_at is written at most this often per key. */
@@ -81,6 +85,18 @@ export class ApiKeysService implements OnApplicationShutdown {
     });
     this.logger.log(`created ${input.kind} key ${made.displayPrefix}`);
     return { key: made.key, view: toView(row) };
+  }
+
+  /**
+   * The sandbox run's demo operator key: a new one, the earlier demo keys revoked, so that only
+   * the key printed by the latest start works. Never called against real WeChat.
+   */
+  async replaceDemoOperatorKey(): Promise<{ key: string; view: ApiKeyView }> {
+    for (const earlier of await this.repo.listKeys({ kind: 'operator' })) {
+      if (earlier.createdBy === DEMO_KEY_CREATOR && !earlier.revokedAt)
+        await this.revoke(earlier.id);
+    }
+    return this.create({ kind: 'operator', name: DEMO_KEY_NAME, createdBy: DEMO_KEY_CREATOR });
   }
 
   async list(filter: { tenantId?: string; kind?: ApiKeyKind } = {}): Promise<ApiKeyView[]> {

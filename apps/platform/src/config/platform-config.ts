@@ -10,6 +10,7 @@ import {
   parseDataKeys,
 } from '@app/wechat-open';
 import { Environment } from './environment.js';
+import type { LogFormat } from '../logging/log-format.js';
 import type { RetentionConfig } from '../retention/retention.config.js';
 
 /** Everything the platform needs, resolved from the environment once. */
@@ -63,8 +64,6 @@ export interface PlatformConfig {
   /** /health and /metrics: where they are served and readiness thresholds; unset = OPS_DEFAULTS. */
   ops?: Partial<OpsConfig>;
 }
-
-export type LogFormat = 'auto' | 'pretty' | 'json';
 
 /** Where /health and /metrics are served, and when readiness warns or fails (OPS_*, HEALTH_*). */
 export interface OpsConfig {
@@ -130,9 +129,14 @@ export const DEMO_COMPONENT: ComponentConfig = {
 
 const DEV_KEY_FILE = './.data/data-encryption.key';
 
+/**
+ * The configuration from the validated environment. `warn` hears what an operator should act
+ * on; `info` (default `warn`) what is expected in the sandbox run, such as the development key.
+ */
 export function toPlatformConfig(
   env: Environment,
   warn: (message: string) => void,
+  info: (message: string) => void = warn,
 ): PlatformConfig {
   const sandboxed = env.WECHAT_API_BASE_URL === undefined;
   const components = env.WECHAT_COMPONENTS
@@ -155,7 +159,8 @@ export function toPlatformConfig(
   if (env.DATA_ENCRYPTION_KEYS) {
     dataKeys = parseDataKeys(env.DATA_ENCRYPTION_KEYS);
   } else {
-    warn(
+    // Expected in the sandbox run (nothing real to protect); a warning against real WeChat.
+    (sandboxed ? info : warn)(
       `DATA_ENCRYPTION_KEYS is not set: using the development key in ${DEV_KEY_FILE} (never in production)`,
     );
     dataKeys = [{ kid: 'dev', key: developmentKey() }];

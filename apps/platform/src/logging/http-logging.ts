@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DestinationStream } from 'pino';
 import type { Params } from 'nestjs-pino';
+import { LogFormat, logDestination } from './log-format.js';
 
 /** A caller's request id is reused only when it looks like one (no log injection, bounded). */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -20,9 +21,14 @@ export function requestId(req: IncomingMessage): string {
 /**
  * pino-http for the platform: one line per request at debug level (errors of ours at error),
  * with the request id, method, path and status; never the query string (signatures, and tokens
- * on some routes), never headers or bodies.
+ * on some routes), never headers or bodies. Pretty or JSON as LOG_FORMAT says.
  */
-export function httpLoggingParams(level: string, stream?: DestinationStream): Params {
+export function httpLoggingParams(
+  level: string,
+  stream?: DestinationStream,
+  format?: LogFormat,
+): Params {
+  const destination = logDestination(format, stream);
   return {
     // Every route, spelled for Nest 12's router: nestjs-pino's default (`{/*splat}`) matched no
     // route here, so no request was ever logged nor bound to its log lines.
@@ -42,7 +48,7 @@ export function httpLoggingParams(level: string, stream?: DestinationStream): Pa
         },
         autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
       },
-      ...(stream ? [stream] : []),
+      ...(destination ? [destination] : []),
     ] as Params['pinoHttp'],
   };
 }
