@@ -59,7 +59,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformConfigModule.forRoot(config),
-        LoggerModule.forRoot(httpLoggingParams(config.logLevel, runtime.logStream)),
+        LoggerModule.forRoot(
+          httpLoggingParams(config.logLevel, runtime.logStream, config.logFormat),
+        ),
         ScheduleModule.forRoot(),
         TypeOrmModule.forRoot({
           type: 'postgres',
