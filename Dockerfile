@@ -10,7 +10,9 @@ COPY apps ./apps
 COPY libs ./libs
 COPY migrations ./migrations
 COPY bench ./bench
-RUN npm run build && npm prune --omit=dev
+# `npm run build` also builds the console (apps/console, Vite: a devDependency, hence before the
+# prune) into dist/console, which the platform serves at /console/ from /app/dist/console.
+RUN npm run build && test -f dist/console/index.html && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

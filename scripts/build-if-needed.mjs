@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 const stamp = 'dist/.build-stamp';
 const entry = 'dist/apps/platform/src/main.js';
+// The console's build (Vite, `npm run build:console`): apps/console is under `apps` below.
+const consoleEntry = 'dist/console/index.html';
 const roots = [
   'apps',
   'libs',
@@ -31,7 +33,8 @@ function newest(path) {
   return max;
 }
 
-const built = existsSync(stamp) && existsSync(entry) ? statSync(stamp).mtimeMs : 0;
+const complete = [stamp, entry, consoleEntry].every((path) => existsSync(path));
+const built = complete ? statSync(stamp).mtimeMs : 0;
 if (built === 0 || roots.some((r) => newest(r) > built)) {
   process.stderr.write('building dist/ ...\n');
   execSync('npm run -s build', { stdio: 'inherit' });
