@@ -177,12 +177,12 @@ describe('console in a real browser', () => {
         .locator('tr[data-appid]')
         .evaluateAll((rows: { dataset: { appid?: string } }[]) => rows.map((r) => r.dataset.appid));
     await page.getByRole('button', { name: 'Account (sort)' }).click();
-    await expect.poll(order).toEqual(byName);
+    await expect.poll(order, { timeout: 15_000 }).toEqual(byName);
     await expect(
       page.getByRole('columnheader', { name: 'Account' }).getAttribute('aria-sort'),
     ).resolves.toBe('ascending');
     await page.getByRole('button', { name: 'Account (sort)' }).click();
-    await expect.poll(order).toEqual([...byName].reverse());
+    await expect.poll(order, { timeout: 15_000 }).toEqual([...byName].reverse());
   });
 
   it("a tenant key is refused another tenant's account and does not list it", async () => {
@@ -205,7 +205,7 @@ describe('console in a real browser', () => {
     const dialog = page.getByRole('dialog');
     await expect(dialog.textContent()).resolves.toContain('WeChat offers no way');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await expect(dialog.isVisible()).resolves.toBe(false);
+    await dialog.waitFor({ state: 'hidden' });
     await page.getByRole('button', { name: 'Detach' }).click();
     await dialog.getByRole('button', { name: 'Detach' }).click();
     await page.getByText('The account is detached.').waitFor();

@@ -135,9 +135,10 @@ export function AccountsPage() {
           </select>
         </div>
         <div className="field narrow">
-          <label htmlFor="f-set">Permission set id</label>
+          <label htmlFor="f-set">Permission set</label>
           <input
             id="f-set"
+            placeholder="id, e.g. 1"
             type="number"
             min={1}
             inputMode="numeric"
