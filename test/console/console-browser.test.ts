@@ -122,6 +122,13 @@ describe('console in a real browser', () => {
     await page.getByRole('button', { name: 'Create tenant' }).click();
     await page.getByText('Tenant acme created.').waitFor();
     await page.locator('tr[data-tenant="acme"]').waitFor();
+    // Its settings, edited in place.
+    await page.getByRole('button', { name: 'Edit acme' }).click();
+    await page.getByLabel('JS-SDK domains (one a line)').fill('m.acme.example');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect
+      .poll(() => page.locator('tr[data-tenant="acme"]').textContent(), { timeout: 15_000 })
+      .toContain('m.acme.example');
 
     // A link for acme, its QR code, and the sandbox's WeChat page in a new tab.
     await nav(page, 'Connect an account').click();
@@ -185,7 +192,7 @@ describe('console in a real browser', () => {
     await expect.poll(order, { timeout: 15_000 }).toEqual([...byName].reverse());
   });
 
-  it("a tenant key is refused another tenant's account and does not list it", async () => {
+  it("a tenant key is refused another tenant's account and does not list it; it makes its own links and detaches its own account", async () => {
     const page = await newPage();
     await signIn(page, globexKey);
     await expect(page.getByTestId('who').textContent()).resolves.toContain('Tenant globex');
@@ -198,6 +205,15 @@ describe('console in a real browser', () => {
     await nav(page, 'Accounts').click();
     await row(page, globexAccount.appid);
     await expect(page.locator(`tr[data-appid="${acmeAccount.appid}"]`).count()).resolves.toBe(0);
+
+    // A tenant makes links for itself only: no tenant to choose.
+    await nav(page, 'Connect an account').click();
+    await expect(page.getByLabel('Tenant the account joins').count()).resolves.toBe(0);
+    await page.getByLabel('In WeChat on a phone').check();
+    await page.getByRole('button', { name: 'Create the link' }).click();
+    await page.getByText('For tenant globex').waitFor();
+    await page.getByRole('img', { name: 'QR code of the authorization link' }).waitFor();
+    await nav(page, 'Accounts').click();
 
     // Its own account: detached only through the confirmation, which says what it does.
     await page.getByRole('link', { name: globexAccount.nickName }).click();
