@@ -2,7 +2,6 @@ import { randomInt } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AuthorizerRefreshScheduler,
   buildWechatXml,
   ComponentConfig,
   msgSignature,
@@ -128,12 +127,6 @@ describe("the console's admin API: sessions, insights, pushes, jobs", () => {
     const { landing } = await authorizeThroughPages(s.body.entryUrl, appid);
     expect(landing.status).toBe(302);
   }
-
-  const due = (appid: string) =>
-    db.query(`UPDATE authorizer_token SET next_refresh_at = now() WHERE authorizer_appid = $1`, [
-      appid,
-    ]);
-  const sweep = () => stack.platform.get(AuthorizerRefreshScheduler).sweep();
 
   beforeAll(async () => {
     stack = await startStack({ platform: { schedulers: false } });
@@ -269,41 +262,39 @@ describe("the console's admin API: sessions, insights, pushes, jobs", () => {
   });
 
   describe('insights', () => {
-    const countRows = async (sql: string, params: unknown[]) =>
-      Number((await db.query<{ n: string }>(sql, params)).rows[0].n);
+    const HOUR = 3_600_000;
+    /** The refresh attempts written below: account, result, errcode, minutes ago. */
+    const attempts: [string, string, number | null, number][] = [];
+    let seededAt = 0;
 
     beforeAll(async () => {
-      // Acme's oa: one refresh that works, then one WeChat refuses (45009). Globex's rival: 61023,
-      // which leaves it needing re-authorization.
-      await due(oa.appid);
-      await sweep();
-      await stack.sandbox.fault({
-        endpoint: 'api_authorizer_token',
-        errcode: 45009,
-        appids: [oa.appid],
-        count: 1,
-      });
-      await due(oa.appid);
-      await sweep();
-      await stack.sandbox.fault({
-        endpoint: 'api_authorizer_token',
-        errcode: 61023,
-        appids: [rival.appid],
-        // Twice: the first 61023 is retried once with the refresh token the authorizer list holds.
-        count: 2,
-      });
-      await due(rival.appid);
-      await sweep();
-      expect(
-        (
-          await db.query<{ appid: string; errcode: number | null }>(
-            `SELECT authorizer_appid AS appid, errcode FROM authorizer_refresh_log
-              WHERE errcode IS NOT NULL ORDER BY id`,
-          )
-        ).rows,
-      ).toEqual([
-        { appid: oa.appid, errcode: 45009 },
-        { appid: rival.appid, errcode: 61023 },
+      // The refresh log as the library writes it (append-only: inserts only), at known times.
+      // Acme's: two refreshes that worked minutes ago and one 5 hours ago, 45009 twice, a timeout
+      // (no errcode), a lost race (stale: no failure), and two attempts 30 hours ago (outside
+      // the window). Globex's rival: 61023, after which it needs re-authorization.
+      attempts.push(
+        [oa.appid, 'ok', null, 1],
+        [mp.appid, 'ok', null, 2],
+        [oa.appid, 'ok', null, 5 * 60],
+        [oa.appid, 'quota', 45009, 3],
+        [oa.appid, 'quota', 45009, 5 * 60 + 1],
+        [mp.appid, 'retry_later', null, 4],
+        [oa.appid, 'stale', null, 1],
+        [oa.appid, 'ok', null, 30 * 60],
+        [oa.appid, 'error', 40013, 30 * 60],
+        [rival.appid, 'needs_reauth', 61023, 0],
+      );
+      seededAt = Date.now();
+      for (const [appid, result, errcode, minutesAgo] of attempts) {
+        await db.query(
+          `INSERT INTO authorizer_refresh_log
+             (component_appid, authorizer_appid, instance, trigger, result, errcode, duration_ms, at)
+           VALUES ($1, $2, 'test', 'schedule', $3, $4, 5, $5)`,
+          [stack.component.appid, appid, result, errcode, new Date(seededAt - minutesAgo * 60_000)],
+        );
+      }
+      await db.query(`UPDATE authorizer SET status = 'needs_reauth' WHERE authorizer_appid = $1`, [
+        rival.appid,
       ]);
       // Detached: its token is forgotten and it leaves the expiry numbers.
       const detached = await acme.post(
@@ -337,15 +328,19 @@ describe("the console's admin API: sessions, insights, pushes, jobs", () => {
       expect(new Date(i.until).getTime() - new Date(i.refreshes[23].at).getTime()).toBeLessThan(
         3_600_000,
       );
-      const ok = await countRows(
-        `SELECT count(*) AS n FROM authorizer_refresh_log
-          WHERE authorizer_appid = ANY($1) AND result = 'ok'`,
-        [[oa.appid, mp.appid, gone.appid]],
-      );
-      expect(ok).toBeGreaterThan(0);
-      expect(i.refreshes.reduce((n, b) => n + b.ok, 0)).toBe(ok);
-      expect(i.refreshes.reduce((n, b) => n + b.failed, 0)).toBe(1);
-      expect(i.errcodes).toEqual([{ errcode: 45009, count: 1 }]);
+      // Each attempt in the bucket of its hour; those 30 hours ago in none.
+      const since = new Date(i.since).getTime();
+      const expected = i.refreshes.map((b) => ({ at: b.at, ok: 0, failed: 0 }));
+      for (const [appid, result, , minutesAgo] of attempts) {
+        if (appid === rival.appid || minutesAgo >= 24 * 60) continue;
+        const slot = expected[Math.floor((seededAt - minutesAgo * 60_000 - since) / HOUR)];
+        if (result === 'ok') slot.ok += 1;
+        else if (result !== 'stale') slot.failed += 1;
+      }
+      expect(i.refreshes).toEqual(expected);
+      expect(i.refreshes.reduce((n, b) => n + b.ok, 0)).toBe(3);
+      expect(i.refreshes.reduce((n, b) => n + b.failed, 0)).toBe(3);
+      expect(i.errcodes).toEqual([{ errcode: 45009, count: 2 }]);
       expect(i.tokenExpiry).toEqual([
         { bucket: 'expired', count: 1 },
         { bucket: 'lt5m', count: 0 },
@@ -365,10 +360,13 @@ describe("the console's admin API: sessions, insights, pushes, jobs", () => {
         ],
       });
 
-      const theirs = await operator.get<Insights>('/v1/insights?tenantId=globex&hours=1');
+      // Two hours: the rival's attempt, written a moment ago, is in the window even across an hour.
+      const theirs = await operator.get<Insights>('/v1/insights?tenantId=globex&hours=2');
       expect(theirs.status).toBe(200);
-      expect(theirs.body.refreshes).toHaveLength(1);
+      expect(theirs.body.refreshes).toHaveLength(2);
       expect(theirs.body.errcodes).toEqual([{ errcode: 61023, count: 1 }]);
+      expect(theirs.body.refreshes.map((b) => [b.ok, b.failed])).toContainEqual([0, 1]);
+      expect(theirs.body.refreshes.reduce((n, b) => n + b.ok + b.failed, 0)).toBe(1);
       expect(theirs.body.accounts).toEqual({
         total: 1,
         byStatus: [
@@ -378,12 +376,17 @@ describe("the console's admin API: sessions, insights, pushes, jobs", () => {
           { status: 'detached', count: 0 },
         ],
       });
-      // Needing re-authorization is not gone: its token (if any) is still counted.
-      expect(theirs.body.tokenExpiry.reduce((n, b) => n + b.count, 0)).toBe(1);
+      // Needing re-authorization is not gone: its token is still counted.
+      expect(theirs.body.tokenExpiry.filter((b) => b.count > 0)).toEqual([
+        { bucket: 'ge120m', count: 1 },
+      ]);
 
       const all = await operator.get<Insights>('/v1/insights');
       expect(all.body.refreshes).toHaveLength(24);
-      expect(all.body.errcodes.map((e) => e.errcode).sort()).toEqual([45009, 61023]);
+      expect(all.body.errcodes).toEqual([
+        { errcode: 45009, count: 2 },
+        { errcode: 61023, count: 1 },
+      ]);
       expect(all.body.accounts.total).toBe(4);
     });
 
