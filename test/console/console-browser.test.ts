@@ -278,6 +278,13 @@ describe('console in a real browser', () => {
     const width = await page.evaluate('document.scrollingElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(NARROW.width + 1);
     await shot(page, 'accounts-narrow');
+    // The account page too: its facts and logs fit.
+    await page.getByRole('link', { name: acmeAccount.nickName }).click();
+    await page.getByRole('heading', { name: 'Refresh log' }).waitFor();
+    await page.locator('section[aria-labelledby="refresh-h"] tbody tr').first().waitFor();
+    const accountWidth = await page.evaluate('document.scrollingElement.scrollWidth');
+    expect(accountWidth).toBeLessThanOrEqual(NARROW.width + 1);
+    await shot(page, 'account-narrow');
   });
 
   it('an operator sees the overview and the pushes, makes and revokes a key, resets a quota once the appid is typed', async () => {
