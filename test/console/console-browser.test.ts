@@ -242,6 +242,20 @@ describe('console in a real browser', () => {
     await expect(page.evaluate('sessionStorage.length')).resolves.toBe(0);
   });
 
+  it('a key revoked while in use ends the session, in words', async () => {
+    const { key, view } = await stack.platform
+      .get(ApiKeysService)
+      .create({ kind: 'tenant', name: 'globex temp', tenantId: 'globex', createdBy: 'test' });
+    const page = await newPage();
+    await signIn(page, key);
+    const revoked = await apiClient(stack.platform, opKey).delete(`/v1/keys/${view.id}`);
+    expect(revoked.status).toBe(200);
+    await nav(page, 'Accounts').click();
+    await page.getByText('The platform no longer accepts your key').waitFor();
+    await page.getByLabel('API key').waitFor();
+    await expect(page.evaluate('sessionStorage.length')).resolves.toBe(0);
+  });
+
   it('the keyboard reaches the key field and the sign-in button', async () => {
     const page = await newPage();
     await page.goto(consoleUrl('/'));

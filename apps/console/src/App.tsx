@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { api, apiKey, describeError, unwrap, type Me } from './api/client';
+import { KEY_REFUSED, api, apiKey, describeError, unwrap, type Me } from './api/client';
 import { MeContext } from './me';
 import { Link, navigate, usePath } from './router';
 import { AccountPage } from './pages/AccountPage';
@@ -82,6 +82,17 @@ export function App() {
         setNotice(`Your session ended: ${describeError(error)}`);
       })
       .finally(() => setChecking(false));
+  }, []);
+
+  // A key revoked or expired while in use: back to the sign-in, saying why.
+  useEffect(() => {
+    const refused = () => {
+      apiKey.clear();
+      setMe(null);
+      setNotice('The platform no longer accepts your key (revoked or expired): sign in again.');
+    };
+    window.addEventListener(KEY_REFUSED, refused);
+    return () => window.removeEventListener(KEY_REFUSED, refused);
   }, []);
 
   // The page the account owner lands on after WeChat: no sign-in needed.

@@ -20,6 +20,9 @@ export const api = createClient<paths>({
   querySerializer: { array: { style: 'form', explode: false } },
 });
 
+/** Fired when the API refuses the stored key (revoked, expired): the console signs out. */
+export const KEY_REFUSED = 'wop:key-refused';
+
 api.use({
   onRequest({ request }) {
     const key = apiKey.get();
@@ -27,6 +30,17 @@ api.use({
       request.headers.set('Authorization', `Bearer ${key}`);
     }
     return request;
+  },
+  onResponse({ request, response }) {
+    const key = apiKey.get();
+    if (
+      response.status === 401 &&
+      key &&
+      request.headers.get('Authorization') === `Bearer ${key}`
+    ) {
+      window.dispatchEvent(new Event(KEY_REFUSED));
+    }
+    return response;
   },
 });
 
@@ -72,8 +86,9 @@ export async function unwrap<T>(
 /** A one-line text for any error caught around an API call. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiProblem) {
-    return error.code.startsWith('HTTP_') || error.code === 'NETWORK'
-      ? error.message
+    if (error.code.startsWith('HTTP_') || error.code === 'NETWORK') return error.message;
+    return error.requestId
+      ? `${error.message} (${error.code}, request ${error.requestId})`
       : `${error.message} (${error.code})`;
   }
   return error instanceof Error ? error.message : String(error);
