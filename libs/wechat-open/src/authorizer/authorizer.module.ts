@@ -13,7 +13,7 @@ import { AuthorizerTokenRepository } from './authorizer-token.repository.js';
 import { AuthorizerTokenService } from './authorizer-token.service.js';
 import { AuthorizerTokenStore } from './authorizer-token.store.js';
 import { AuthorizerEvents } from './authorizer.events.js';
-import { AUTHORIZER_LOCATOR } from '../core/internal-tokens.js';
+import { AUTHORIZER_LOCATOR, AUTHORIZER_RECORDS } from '../core/internal-tokens.js';
 import { AuthorizerLocator } from './authorizer.locator.js';
 import { AuthorizerRepository } from './authorizer.repository.js';
 import { AuthorizerService } from './authorizer.service.js';
@@ -31,6 +31,7 @@ import { AuthorizerService } from './authorizer.service.js';
     AuthorizerEvents,
     AuthorizerTokenStore,
     { provide: AUTHORIZER_LOCATOR, useClass: AuthorizerLocator },
+    { provide: AUTHORIZER_RECORDS, useExisting: AuthorizerRepository },
     AuthorizerRegistryService,
     AuthorizerProfileService,
     AuthorizerListSyncService,
@@ -48,8 +49,9 @@ import { AuthorizerService } from './authorizer.service.js';
     AuthorizerRefreshScheduler,
     AuthorizerTokenListener,
     AUTHORIZER_LOCATOR,
-    // The message path reads records through its NOTIFY-kept cache (findCached).
-    AuthorizerRepository,
+    // The message path reads records through their NOTIFY-kept cache (findCached), under a
+    // private token: the repository itself stays out of the host's reach.
+    AUTHORIZER_RECORDS,
   ],
 })
 export class AuthorizerModule {}

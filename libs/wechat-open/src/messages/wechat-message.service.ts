@@ -4,6 +4,7 @@ import { AuthorizerTokenService } from '../authorizer/authorizer-token.service.j
 import { AuthorizerRepository } from '../authorizer/authorizer.repository.js';
 import { WechatResponse } from '../client/wechat-api.client.js';
 import { Clock } from '../core/clock.js';
+import { AUTHORIZER_RECORDS } from '../core/internal-tokens.js';
 import { ComponentRegistry, UnknownComponentError } from '../core/component-registry.js';
 import { constantTimeEqual, plainSignature } from '../crypto/signature.js';
 import { WechatCryptoError } from '../errors/crypto.errors.js';
@@ -38,7 +39,7 @@ export class WechatMessageService {
   constructor(
     private readonly components: ComponentRegistry,
     private readonly opener: PushOpener,
-    private readonly authorizers: AuthorizerRepository,
+    @Inject(AUTHORIZER_RECORDS) private readonly authorizers: AuthorizerRepository,
     private readonly tokens: AuthorizerTokenService,
     private readonly dedupe: MessageDedupeRepository,
     private readonly dispatcher: MessageDispatcher,
