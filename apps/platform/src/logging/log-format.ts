@@ -1,5 +1,5 @@
 import pino, { DestinationStream, Logger as Pino } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 
 /** LOG_FORMAT: `auto` is pretty on a terminal and JSON otherwise (a file, a collector). */
 export type LogFormat = 'auto' | 'pretty' | 'json';
@@ -26,9 +26,7 @@ export function logDestination(
   stream?: DestinationStream,
 ): DestinationStream | undefined {
   if (!wantsPretty(format, stream)) return stream;
-  return pretty({
-    destination: stream ?? 1,
-    sync: true,
+  const prettify = prettyFactory({
     colorize: stream === undefined && process.stdout.isTTY === true,
     singleLine: true,
     translateTime: 'SYS:HH:MM:ss.l',
@@ -37,7 +35,21 @@ export function logDestination(
     hideObject: true,
     messageFormat: (log) => prettyLine(log),
   });
+  const target = stream ?? process.stdout;
+  // Formatted in the writing call, in order with everything else written to the terminal.
+  return {
+    write: (line: string) => {
+      const log = JSON.parse(line) as { level?: number; context?: unknown };
+      // Nest's list of modules and routes (a hundred lines) is for the JSON logs, not a person.
+      if ((log.level ?? 0) <= 30 && NEST_BOOT_CONTEXTS.has(String(log.context))) return;
+      const text = prettify(log);
+      target.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+  };
 }
+
+/** Where Nest logs each module initialised and each route mapped at start-up. */
+const NEST_BOOT_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
 
 interface LogRecord {
   level?: unknown;
