@@ -104,3 +104,45 @@ describe('toPlatformConfig', () => {
     ).toThrow(/TENANT_RETURN_URLS/);
   });
 });
+
+describe('the first run settings', () => {
+  const key = `k:${Buffer.alloc(32).toString('base64')}`;
+
+  it('reads LOG_FORMAT (auto by default) and refuses other values', () => {
+    expect(validateEnvironment({}).LOG_FORMAT).toBe('auto');
+    expect(validateEnvironment({ LOG_FORMAT: 'pretty' }).LOG_FORMAT).toBe('pretty');
+    expect(() => validateEnvironment({ LOG_FORMAT: 'yaml' })).toThrow(/LOG_FORMAT/);
+  });
+
+  it('serves the console by default; CONSOLE_ENABLED=false and CONSOLE_DIR are taken', () => {
+    const on = toPlatformConfig(validateEnvironment({ DATA_ENCRYPTION_KEYS: key }), () => {});
+    expect(on.console).toEqual({ enabled: true, dir: undefined });
+    const off = toPlatformConfig(
+      validateEnvironment({
+        DATA_ENCRYPTION_KEYS: key,
+        CONSOLE_ENABLED: 'false',
+        CONSOLE_DIR: '/srv/console',
+      }),
+      () => {},
+    );
+    expect(off.console).toEqual({ enabled: false, dir: '/srv/console' });
+  });
+
+  it('notes the development key as info in the sandbox run, warns against real WeChat', () => {
+    const heard: string[] = [];
+    const listen = (level: string) => (m: string) => heard.push(`${level}: ${m.split(':')[0]}`);
+    toPlatformConfig(validateEnvironment({}), listen('warn'), listen('info'));
+    expect(heard).toEqual(['info: DATA_ENCRYPTION_KEYS is not set']);
+    heard.length = 0;
+    const component = { appid: 'wx1', secret: 's', token: 't', encodingAesKey: 'a'.repeat(43) };
+    toPlatformConfig(
+      validateEnvironment({
+        WECHAT_API_BASE_URL: 'https://api.weixin.qq.com',
+        WECHAT_COMPONENTS: JSON.stringify([component]),
+      }),
+      listen('warn'),
+      listen('info'),
+    );
+    expect(heard).toEqual(['warn: DATA_ENCRYPTION_KEYS is not set']);
+  });
+});
