@@ -143,7 +143,13 @@ export class AuthorizerRepository {
     if (hit && now - hit.at < CACHE_TTL_MS) return hit.record;
     const marker = {};
     this.pending.set(id, marker);
-    const record = await this.find(componentAppid, authorizerAppid);
+    let record: AuthorizerRecord | null;
+    try {
+      record = await this.find(componentAppid, authorizerAppid);
+    } catch (error) {
+      if (this.pending.get(id) === marker) this.pending.delete(id);
+      throw error;
+    }
     if (this.pending.get(id) === marker) {
       this.pending.delete(id);
       this.cache.delete(id);
