@@ -11,7 +11,9 @@ import { launchChromium } from '../support/chromium.js';
 import { startStack, TestStack } from '../support/stack.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = resolve(ROOT, 'docs/screenshots');
+// Every run writes its screenshots to dist/screenshots (ignored by git);
+// SCREENSHOTS_DIR=docs/screenshots refreshes the ones the README shows.
+const SHOTS = resolve(ROOT, process.env.SCREENSHOTS_DIR ?? 'dist/screenshots');
 const WIDE = { width: 1280, height: 860 };
 const NARROW = { width: 390, height: 844 };
 
