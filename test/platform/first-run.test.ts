@@ -264,6 +264,10 @@ describe('the console at /console/', () => {
       headers: { 'if-none-match': asset.headers.get('etag')! },
     });
     expect(again.status).toBe(304);
+    const head = await fetch(`${stack.platform.url}/console/assets/x.js`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await head.text()).toBe('');
     const icon = await fetch(`${stack.platform.url}/console/favicon.svg`);
     expect(icon.headers.get('content-type')).toBe('image/svg+xml');
     expect(icon.headers.get('cache-control')).toBe('no-cache');
