@@ -33,14 +33,22 @@ export async function benchHotPaths(): Promise<Record<string, number>> {
       }
       return reads / ((performance.now() - t) / 1000);
     };
+    // Also per second of this process's CPU: on a loaded machine the wall clock counts the time
+    // other processes held the cores.
+    const cacheCpuRates: number[] = [];
     const cacheRound = async (reads: number) => {
+      const cpu = process.cpuUsage();
       const t = performance.now();
       for (let i = 0; i < reads; i++)
         await tokens.getAuthorizerAccessToken(accounts[i % accounts.length].appid, component);
-      return reads / ((performance.now() - t) / 1000);
+      const wall = (performance.now() - t) / 1000;
+      const used = process.cpuUsage(cpu);
+      cacheCpuRates.push(reads / ((used.user + used.system) / 1e6));
+      return reads / wall;
     };
     await dbRound(500);
     await cacheRound(200_000);
+    cacheCpuRates.length = 0;
     const dbRates: number[] = [];
     const cacheRates: number[] = [];
     for (let r = 0; r < TOKEN_ROUNDS; r++) {
@@ -63,6 +71,13 @@ export async function benchHotPaths(): Promise<Record<string, number>> {
       'getAuthorizerAccessToken, in-process cache',
       `${cachePerSec.toFixed(0)} reads/s (${range(cacheRates)}), ${cacheUs.toFixed(2)} µs/read` +
         ` (goal >= 1,000,000: ${cachePerSec >= 1_000_000 ? 'met' : 'NOT met'})`,
+    );
+    const cachePerCpuSec = mean(cacheCpuRates);
+    line(
+      'in-process cache, per second of CPU',
+      `${cachePerCpuSec.toFixed(0)} reads/s (${range(cacheCpuRates)}) (goal >= 1,000,000: ${
+        cachePerCpuSec >= 1_000_000 ? 'met' : 'NOT met'
+      })`,
     );
     line(
       'cache / database path',
@@ -110,13 +125,14 @@ export async function benchHotPaths(): Promise<Record<string, number>> {
       'written',
       writeResult('hot-paths', {
         goal: { cacheReadsPerSec: 1_000_000, cacheSpeedup: 300 },
-        tokenReads: { dbRates, cacheRates, dbPerSec, cachePerSec, speedup },
+        tokenReads: { dbRates, cacheRates, cacheCpuRates, dbPerSec, cachePerSec, speedup },
         eventUrl: { bareRps: bare, eventRps: events },
       }),
     );
     return {
       dbReadsPerSec: dbPerSec,
       cacheReadsPerSec: cachePerSec,
+      cacheReadsPerCpuSec: cachePerCpuSec,
       dbUs,
       cacheUs,
       cacheSpeedup: speedup,

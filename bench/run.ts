@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { realServerUrl } from '../test/support/database.js';
 import { prepareTemplate } from '../test/support/database.js';
-import { benchAuthorizerRefresh } from './authorizer-refresh.bench.js';
+import { benchAuthorizerRefresh, benchRefreshAcrossInstances } from './authorizer-refresh.bench.js';
 import { benchCrypto } from './crypto.bench.js';
 import { benchEventUrl } from './event-url.bench.js';
 import { benchHotPaths } from './hot-paths.bench.js';
@@ -11,7 +11,8 @@ import { benchRegistryScale } from './registry-scale.bench.js';
 import { benchTokenApi } from './token-api.bench.js';
 
 /**
- * `npm run bench [-- name ...]`: hot paths, the refresh sweep at 10,000 due, the registry at
+ * `npm run bench [-- name ...]`: hot paths, the refresh sweep at 10,000 due (and at 30,000 across
+ * 3 instances: `refresh-3`), the registry at
  * 100,000 registered, and the token API against a bare authenticated route. Needs a real
  * PostgreSQL (TEST_DATABASE_URL or 127.0.0.1:5432).
  */
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const all: [string, () => Promise<Record<string, number>>][] = [
     ['hot-paths', benchHotPaths],
     ['refresh', benchAuthorizerRefresh],
+    ['refresh-3', benchRefreshAcrossInstances],
     ['scale', benchRegistryScale],
     ['memory', benchPlatformMemory],
     ['token-api', benchTokenApi],
