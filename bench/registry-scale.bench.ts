@@ -34,11 +34,12 @@ export async function benchRegistryScale(): Promise<Record<string, number>> {
          SELECT 'wxbench', 'wx' || lpad(i::text, 16, '0'), 'authorized', now() FROM generate_series(1, $1) i`,
         [registered],
       );
-      // Everyone refreshes some time in the next two hours; `due` of them are due now.
+      // Everyone else refreshes an hour or more from now (none falls due while a loaded machine
+      // inserts and analyzes); `due` of them are due now.
       await client.query(
         `INSERT INTO authorizer_token (component_appid, authorizer_appid, refresh_token_ciphertext, expires_at, next_refresh_at)
          SELECT 'wxbench', 'wx' || lpad(i::text, 16, '0'), 'v1:x:y:z', now() + interval '2 hours',
-                CASE WHEN i <= $2 THEN now() - interval '1 second' ELSE now() + (i % 7200) * interval '1 second' + interval '1 minute' END
+                CASE WHEN i <= $2 THEN now() - interval '1 second' ELSE now() + (i % 7200) * interval '1 second' + interval '1 hour' END
            FROM generate_series(1, $1) i`,
         [registered, due],
       );
