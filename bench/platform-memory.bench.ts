@@ -84,13 +84,19 @@ export async function benchPlatformMemory(): Promise<Record<string, number>> {
     platformPid = child.pid!;
     stopPlatform = () =>
       new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       });
-    await waitFor(
-      async () =>
-        (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok === true,
-    );
+    let exited: number | null | undefined;
+    child.once('exit', (code) => (exited = code));
+    await waitFor(async () => {
+      if (exited !== undefined) throw new Error(`the platform exited with ${exited} at start`);
+      const res = await fetch(`http://127.0.0.1:${port}/health/live`, {
+        signal: AbortSignal.timeout(2000),
+      }).catch(() => null);
+      return res?.ok === true;
+    });
     await control.pushTicket(component.appid);
     const sync = spawn(process.execPath, [cli, 'sync-authorizers'], {
       env,
