@@ -52,6 +52,8 @@ interface CachedToken {
   lifetimeMs: number;
   /** Handed out only before this (expiresAt less the minimum remaining time, scaled). */
   usableUntil: number;
+  /** The token as a settled promise, made once: what a cached read returns. */
+  settled: Promise<string>;
   checkedAt: number;
 }
 
@@ -255,7 +257,7 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
     // The hot path: a trusted copy, without an async function's promises on the way.
     if (componentAppid !== undefined) {
       const copy = this.trustedCopy(componentAppid, authorizerAppid);
-      if (copy) return Promise.resolve(copy.token);
+      if (copy) return copy.settled;
     }
     return this.current(authorizerAppid, componentAppid).then((t) => t.token);
   }
@@ -580,6 +582,7 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
       expiresAt,
       lifetimeMs: lifetime,
       usableUntil: expiresAt - minRemainingMs(lifetime, this.options.minTokenRemainingSec),
+      settled: Promise.resolve(token),
       checkedAt: this.clock.nowMs(),
     };
   }
