@@ -250,6 +250,10 @@ describe('console in a real browser', () => {
       .create({ kind: 'tenant', name: 'globex temp', tenantId: 'globex', createdBy: 'test' });
     const page = await newPage();
     await signIn(page, key);
+    // The overview's own requests finish first: one of them refused after the revocation would
+    // end the session before the click below, and the link would be gone.
+    await page.getByRole('heading', { name: 'Token refreshes' }).waitFor();
+    await page.getByRole('heading', { name: 'Tokens by time left' }).waitFor();
     const revoked = await apiClient(stack.platform, opKey).delete(`/v1/keys/${view.id}`);
     expect(revoked.status).toBe(200);
     await nav(page, 'Accounts').click();
