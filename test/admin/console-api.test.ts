@@ -40,6 +40,7 @@ type Insights = {
   errcodes: { errcode: number; count: number }[];
   tokenExpiry: { bucket: string; count: number }[];
   accounts: { total: number; byStatus: { status: string; count: number }[] };
+  deliveries: { queued: number; failed: number };
 };
 type Push = {
   id: string;
@@ -388,6 +389,43 @@ describe("the console's admin API: sessions, insights, pushes, jobs", () => {
         { errcode: 61023, count: 1 },
       ]);
       expect(all.body.accounts.total).toBe(4);
+    });
+
+    it("count a tenant's queued and failed webhook deliveries, and no one else's", async () => {
+      const endpoint = async (client: ApiClient, tenantId: string) => {
+        const res = await client.post<{ webhook: { id: string } }>(
+          `/v1/tenants/${tenantId}/webhooks`,
+          { url: 'https://hooks.example/wechat' },
+        );
+        expect(res.status).toBe(201);
+        return res.body.webhook.id;
+      };
+      const acmeHook = await endpoint(acme, 'acme');
+      const globexHook = await endpoint(globex, 'globex');
+      // The queue as the forwarder writes it, at known states and times.
+      const rows: [string, string, number][] = [
+        [acmeHook, 'pending', 0],
+        [acmeHook, 'delivering', 0],
+        [acmeHook, 'dead', 2 * 60],
+        [acmeHook, 'dead', 30 * 60],
+        [acmeHook, 'delivered', 1 * 60],
+        [globexHook, 'dead', 1 * 60],
+        [globexHook, 'pending', 0],
+      ];
+      for (const [n, [endpointId, status, minutesAgo]] of rows.entries()) {
+        await db.query(
+          `INSERT INTO webhook_delivery
+             (id, endpoint_id, kind, dedupe_key, body_ciphertext, status, next_attempt_at, created_at, updated_at)
+           VALUES (gen_random_uuid(), $1, 'event', $2, 'x', $3, now(), $4, $4)`,
+          [endpointId, `insights-${n}`, status, new Date(Date.now() - minutesAgo * 60_000)],
+        );
+      }
+      const mine = await acme.get<Insights>('/v1/insights?hours=24');
+      expect(mine.body.deliveries).toEqual({ queued: 2, failed: 1 });
+      const theirs = await operator.get<Insights>('/v1/insights?tenantId=globex');
+      expect(theirs.body.deliveries).toEqual({ queued: 1, failed: 1 });
+      const all = await operator.get<Insights>('/v1/insights?hours=168');
+      expect(all.body.deliveries).toEqual({ queued: 3, failed: 3 });
     });
 
     it('refuse another tenant, and hours outside 1..168', async () => {

@@ -1102,6 +1102,12 @@ export interface components {
             /** @description pass as cursor for the next page */
             nextCursor: string | null;
         };
+        DeliveryTallyDto: {
+            /** @description webhook deliveries that gave up (dead) within the window */
+            failed: number;
+            /** @description webhook deliveries waiting or being sent now */
+            queued: number;
+        };
         ErrcodeCountDto: {
             /** @description accounts whose last refresh failed with it */
             accounts: number;
@@ -1154,6 +1160,8 @@ export interface components {
             accounts: components["schemas"]["AccountTallyDto"];
             /** @example 3600 */
             bucketSeconds: number;
+            /** @description forwarding to the tenants' webhooks */
+            deliveries: components["schemas"]["DeliveryTallyDto"];
             /** @description WeChat's errcodes of the window's refreshes, most frequent first */
             errcodes: components["schemas"]["ErrcodeTallyDto"][];
             /** @description one entry per hour, oldest first, zero-filled */

@@ -86,6 +86,12 @@ export class AccountTallyDto {
   byStatus!: StatusCountDto[];
 }
 
+export class DeliveryTallyDto {
+  @ApiProperty({ description: 'webhook deliveries waiting or being sent now' }) queued!: number;
+  @ApiProperty({ description: 'webhook deliveries that gave up (dead) within the window' })
+  failed!: number;
+}
+
 export class InsightsDto {
   @ApiProperty({ description: "the first bucket's start" }) since!: Date;
   @ApiProperty({ description: 'now: the last bucket ends here' }) until!: Date;
@@ -107,6 +113,8 @@ export class InsightsDto {
   })
   tokenExpiry!: TokenExpiryBucketDto[];
   @ApiProperty({ type: AccountTallyDto }) accounts!: AccountTallyDto;
+  @ApiProperty({ type: DeliveryTallyDto, description: "forwarding to the tenants' webhooks" })
+  deliveries!: DeliveryTallyDto;
 }
 
 // --- GET /v1/pushes

@@ -138,6 +138,32 @@ export class InsightsRepository {
     return rows.map((r) => ({ status: String(r.status), count: Number(r.count) }));
   }
 
+  /** Webhook deliveries queued now, and those that gave up (dead) since `since`. */
+  async deliveryTally(
+    tenantId: TenantScope,
+    since: Date,
+  ): Promise<{ queued: number; failed: number }> {
+    const qb = this.db
+      .createQueryBuilder()
+      .from('webhook_delivery', 'd')
+      .select(`count(*) FILTER (WHERE d.status IN ('pending', 'delivering'))::int`, 'queued')
+      .addSelect(
+        `count(*) FILTER (WHERE d.status = 'dead' AND d.updated_at >= :since)::int`,
+        'failed',
+      )
+      .setParameter('since', since);
+    if (tenantId !== undefined) {
+      qb.innerJoin('webhook_endpoint', 'w', 'w.id = d.endpoint_id').where(
+        'w.tenant_id = :tenantId',
+        {
+          tenantId,
+        },
+      );
+    }
+    const row = await qb.getRawOne<{ queued: number; failed: number }>();
+    return { queued: Number(row?.queued ?? 0), failed: Number(row?.failed ?? 0) };
+  }
+
   /**
    * Stored pushes newest first (by id). A tenant sees only the pushes about its accounts (so
    * never a component_verify_ticket push, which concerns no account).

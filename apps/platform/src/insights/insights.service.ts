@@ -70,11 +70,12 @@ export class InsightsService {
 
   async insights(scope: TenantScope, hours: number): Promise<InsightsDto> {
     const { since, until } = hourWindow(this.clock.now(), hours);
-    const [buckets, errcodes, expiry, statuses] = await Promise.all([
+    const [buckets, errcodes, expiry, statuses, deliveries] = await Promise.all([
       this.repo.refreshBuckets(scope, since, until),
       this.repo.refreshErrcodes(scope, since, until),
       this.repo.tokenExpiry(scope, until, EXPIRY_BOUNDS_SEC),
       this.repo.accountsByStatus(scope),
+      this.repo.deliveryTally(scope, since),
     ]);
     const refreshes = Array.from({ length: hours }, (_, i) => ({
       at: new Date(since.getTime() + i * HOUR_MS),
@@ -101,6 +102,7 @@ export class InsightsService {
       errcodes,
       tokenExpiry: TOKEN_EXPIRY_BUCKETS.map((bucket, i) => ({ bucket, count: expiry[i] ?? 0 })),
       accounts: { total: byStatus.reduce((sum, s) => sum + s.count, 0), byStatus },
+      deliveries,
     };
   }
 
