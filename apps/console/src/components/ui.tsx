@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { ApiProblem, describeError } from '../api/client';
 
 export interface Loaded<T> {
@@ -210,5 +210,48 @@ export function Facts({ items }: { items: [string, ReactNode][] }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+interface FieldProps {
+  /** The control's id, which its label points at. */
+  id: string;
+  label: ReactNode;
+  /** More classes of the field (`grow`, `narrow`). */
+  className?: string;
+}
+
+/** A label above its form control; `children` is the control, with the id `id`. */
+export function Field({ id, label, className, children }: FieldProps & { children: ReactNode }) {
+  return (
+    <div className={className ? `field ${className}` : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      {children}
+    </div>
+  );
+}
+
+/** A labelled text input, or a text area when `rows` is given. */
+export function TextField({
+  id,
+  label,
+  className,
+  value,
+  onValue,
+  rows,
+  ...input
+}: FieldProps & {
+  value: string;
+  onValue: (value: string) => void;
+  rows?: number;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange' | 'className'>) {
+  return (
+    <Field id={id} label={label} className={className}>
+      {rows !== undefined ? (
+        <textarea id={id} rows={rows} value={value} onChange={(e) => onValue(e.target.value)} />
+      ) : (
+        <input id={id} {...input} value={value} onChange={(e) => onValue(e.target.value)} />
+      )}
+    </Field>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api, describeError, unwrap } from '../api/client';
+import { Listing } from '../components/table';
 import { TokenBadge } from '../components/token';
 import {
   Badge,
@@ -229,103 +230,65 @@ function AccountLogs(path: Props) {
     <>
       <section aria-labelledby="history-h" className="panel">
         <h2 id="history-h">History</h2>
-        <ErrorMessage>{history.error}</ErrorMessage>
-        {history.data &&
-          (history.data.items.length === 0 ? (
-            <p>No changes recorded.</p>
-          ) : (
-            <div className="scroll">
-              <table className="stack">
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">What</th>
-                    <th scope="col">Cause</th>
-                    <th scope="col">Changes</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {history.data.items.map((e, i) => (
-                    <tr key={i}>
-                      <td data-label="When">{formatTime(e.at)}</td>
-                      <td data-label="What">{e.action}</td>
-                      <td data-label="Cause">
-                        {e.cause} <span className="muted">({e.actor})</span>
-                      </td>
-                      <td data-label="Changes" className="small">
-                        {Object.keys(e.changes).join(', ') || '—'}
-                        {e.note ? ` · ${e.note}` : ''}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ))}
+        <Listing
+          load={history}
+          items={(data) => data.items}
+          empty={<p>No changes recorded.</p>}
+          scroll
+          rowKey={(_, i) => i}
+          columns={[
+            { label: 'When', cell: (e) => formatTime(e.at) },
+            { label: 'What', cell: (e) => e.action },
+            {
+              label: 'Cause',
+              cell: (e) => (
+                <>
+                  {e.cause} <span className="muted">({e.actor})</span>
+                </>
+              ),
+            },
+            {
+              label: 'Changes',
+              className: 'small',
+              cell: (e) =>
+                `${Object.keys(e.changes).join(', ') || '—'}${e.note ? ` · ${e.note}` : ''}`,
+            },
+          ]}
+        />
       </section>
       <section aria-labelledby="refresh-h" className="panel">
         <h2 id="refresh-h">Refresh log</h2>
-        <ErrorMessage>{refreshes.error}</ErrorMessage>
-        {refreshes.data &&
-          (refreshes.data.items.length === 0 ? (
-            <p>No refresh yet.</p>
-          ) : (
-            <table className="stack">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Trigger</th>
-                  <th scope="col">Result</th>
-                  <th scope="col">Errcode</th>
-                  <th scope="col">Took</th>
-                </tr>
-              </thead>
-              <tbody>
-                {refreshes.data.items.map((r, i) => (
-                  <tr key={i}>
-                    <td data-label="When">{formatTime(r.at)}</td>
-                    <td data-label="Trigger">{r.trigger}</td>
-                    <td data-label="Result">
-                      <Badge status={r.result === 'ok' ? 'ok' : 'failed'} label={r.result} />
-                    </td>
-                    <td data-label="Errcode">{r.errcode ?? '—'}</td>
-                    <td data-label="Took">{r.durationMs} ms</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ))}
+        <Listing
+          load={refreshes}
+          items={(data) => data.items}
+          empty={<p>No refresh yet.</p>}
+          rowKey={(_, i) => i}
+          columns={[
+            { label: 'When', cell: (r) => formatTime(r.at) },
+            { label: 'Trigger', cell: (r) => r.trigger },
+            {
+              label: 'Result',
+              cell: (r) => <Badge status={r.result === 'ok' ? 'ok' : 'failed'} label={r.result} />,
+            },
+            { label: 'Errcode', cell: (r) => r.errcode ?? '—' },
+            { label: 'Took', cell: (r) => `${r.durationMs} ms` },
+          ]}
+        />
       </section>
       <section aria-labelledby="events-h" className="panel">
         <h2 id="events-h">Authorization events</h2>
-        <ErrorMessage>{events.error}</ErrorMessage>
-        {events.data &&
-          (events.data.items.length === 0 ? (
-            <p>No authorization push received.</p>
-          ) : (
-            <table className="stack">
-              <thead>
-                <tr>
-                  <th scope="col">Sent by WeChat</th>
-                  <th scope="col">InfoType</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Note</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.data.items.map((e) => (
-                  <tr key={e.id}>
-                    <td data-label="Sent by WeChat">{formatTime(e.createTime)}</td>
-                    <td data-label="InfoType">{e.infoType}</td>
-                    <td data-label="Outcome">
-                      <Badge status={e.disposition} />
-                    </td>
-                    <td data-label="Note">{e.note ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ))}
+        <Listing
+          load={events}
+          items={(data) => data.items}
+          empty={<p>No authorization push received.</p>}
+          rowKey={(e) => e.id}
+          columns={[
+            { label: 'Sent by WeChat', cell: (e) => formatTime(e.createTime) },
+            { label: 'InfoType', cell: (e) => e.infoType },
+            { label: 'Outcome', cell: (e) => <Badge status={e.disposition} /> },
+            { label: 'Note', cell: (e) => e.note ?? '—' },
+          ]}
+        />
       </section>
     </>
   );

@@ -1,7 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { api, unwrap, type Schemas } from '../api/client';
+import { DataTable } from '../components/table';
 import { TokenBadge } from '../components/token';
-import { Badge, ErrorMessage, Loading, PageTitle, formatTime, useLoad } from '../components/ui';
+import {
+  Badge,
+  ErrorMessage,
+  Field,
+  Loading,
+  PageTitle,
+  TextField,
+  formatTime,
+  useLoad,
+} from '../components/ui';
 import { useMe } from '../me';
 import { Link } from '../router';
 
@@ -98,18 +108,16 @@ export function AccountsPage() {
     <>
       <PageTitle>Accounts</PageTitle>
       <form className="filters" onSubmit={apply} aria-label="Search and filter accounts">
-        <div className="field grow">
-          <label htmlFor="f-q">Search</label>
-          <input
-            id="f-q"
-            type="search"
-            placeholder="name, principal or appid"
-            value={draft.q}
-            onChange={(e) => set('q', e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="f-status">Status</label>
+        <TextField
+          id="f-q"
+          label="Search"
+          className="grow"
+          type="search"
+          placeholder="name, principal or appid"
+          value={draft.q}
+          onValue={(v) => set('q', v)}
+        />
+        <Field id="f-status" label="Status">
           <select
             id="f-status"
             value={draft.status}
@@ -121,9 +129,8 @@ export function AccountsPage() {
             <option value="revoked">Revoked</option>
             <option value="detached">Detached</option>
           </select>
-        </div>
-        <div className="field">
-          <label htmlFor="f-kind">Kind</label>
+        </Field>
+        <Field id="f-kind" label="Kind">
           <select
             id="f-kind"
             value={draft.kind}
@@ -133,32 +140,29 @@ export function AccountsPage() {
             <option value="official_account">Official account</option>
             <option value="mini_program">Mini program</option>
           </select>
-        </div>
-        <div className="field narrow">
-          <label htmlFor="f-set">Permission set</label>
-          <input
-            id="f-set"
-            placeholder="id, e.g. 1"
-            type="number"
-            min={1}
-            inputMode="numeric"
-            value={draft.permissionSetId}
-            onChange={(e) => set('permissionSetId', e.target.value)}
-          />
-        </div>
+        </Field>
+        <TextField
+          id="f-set"
+          label="Permission set"
+          className="narrow"
+          placeholder="id, e.g. 1"
+          type="number"
+          min={1}
+          inputMode="numeric"
+          value={draft.permissionSetId}
+          onValue={(v) => set('permissionSetId', v)}
+        />
         {me.kind === 'operator' && (
-          <div className="field narrow">
-            <label htmlFor="f-tenant">Tenant</label>
-            <input
-              id="f-tenant"
-              placeholder="any"
-              value={draft.tenantId}
-              onChange={(e) => set('tenantId', e.target.value)}
-            />
-          </div>
+          <TextField
+            id="f-tenant"
+            label="Tenant"
+            className="narrow"
+            placeholder="any"
+            value={draft.tenantId}
+            onValue={(v) => set('tenantId', v)}
+          />
         )}
-        <div className="field">
-          <label htmlFor="f-sort">Sort by</label>
+        <Field id="f-sort" label="Sort by">
           <select
             id="f-sort"
             value={draft.sort}
@@ -168,9 +172,8 @@ export function AccountsPage() {
             <option value="updatedAt">Last change</option>
             <option value="nickName">Name</option>
           </select>
-        </div>
-        <div className="field">
-          <label htmlFor="f-order">Order</label>
+        </Field>
+        <Field id="f-order" label="Order">
           <select
             id="f-order"
             value={draft.order}
@@ -179,7 +182,7 @@ export function AccountsPage() {
             <option value="desc">Descending</option>
             <option value="asc">Ascending</option>
           </select>
-        </div>
+        </Field>
         <div className="field">
           <button type="submit" className="primary">
             Apply
@@ -257,43 +260,41 @@ function AccountsTable(props: {
   onSort: (field: Sort) => void;
 }) {
   const sortable = { sort: props.sort, order: props.order, onSort: props.onSort };
-  if (props.items.length === 0) {
-    return <p className="empty">No account matches. Connect one from “Connect an account”.</p>;
-  }
   return (
-    <table className="stack" aria-label="Accounts">
-      <thead>
-        <tr>
-          <SortHeader label="Account" field="nickName" {...sortable} />
-          {props.showTenant && <th scope="col">Tenant</th>}
-          <th scope="col">Kind</th>
-          <th scope="col">Status</th>
-          <th scope="col">Token</th>
-          <th scope="col">Permission sets</th>
-          <SortHeader label="Authorized" field="authorizedAt" {...sortable} />
-        </tr>
-      </thead>
-      <tbody>
-        {props.items.map((a) => (
-          <tr key={`${a.componentAppid}/${a.authorizerAppid}`} data-appid={a.authorizerAppid}>
-            <td data-label="Account">
+    <DataTable
+      label="Accounts"
+      items={props.items}
+      empty="No account matches. Connect one from “Connect an account”."
+      rowKey={(a) => `${a.componentAppid}/${a.authorizerAppid}`}
+      rowData={(a) => ({ 'data-appid': a.authorizerAppid })}
+      columns={[
+        {
+          label: 'Account',
+          header: <SortHeader label="Account" field="nickName" {...sortable} />,
+          cell: (a) => (
+            <>
               <Link to={accountPath(a)}>{a.nickName ?? a.authorizerAppid}</Link>
               <div className="muted small mono">{a.authorizerAppid}</div>
-            </td>
-            {props.showTenant && <td data-label="Tenant">{a.tenantId ?? '—'}</td>}
-            <td data-label="Kind">{a.accountKind ? KIND_LABELS[a.accountKind] : '—'}</td>
-            <td data-label="Status">
-              <Badge status={a.status} />
-            </td>
-            <td data-label="Token">
-              <TokenCell componentAppid={a.componentAppid} authorizerAppid={a.authorizerAppid} />
-            </td>
-            <td data-label="Permission sets">{a.permissionSets.length}</td>
-            <td data-label="Authorized">{formatTime(a.authorizedAt)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        props.showTenant && { label: 'Tenant', cell: (a) => a.tenantId ?? '—' },
+        { label: 'Kind', cell: (a) => (a.accountKind ? KIND_LABELS[a.accountKind] : '—') },
+        { label: 'Status', cell: (a) => <Badge status={a.status} /> },
+        {
+          label: 'Token',
+          cell: (a) => (
+            <TokenCell componentAppid={a.componentAppid} authorizerAppid={a.authorizerAppid} />
+          ),
+        },
+        { label: 'Permission sets', cell: (a) => a.permissionSets.length },
+        {
+          label: 'Authorized',
+          header: <SortHeader label="Authorized" field="authorizedAt" {...sortable} />,
+          cell: (a) => formatTime(a.authorizedAt),
+        },
+      ]}
+    />
   );
 }
 

@@ -1,6 +1,14 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, describeError, unwrap, type Schemas } from '../api/client';
-import { Badge, ErrorMessage, PageTitle, formatTime, useLoad } from '../components/ui';
+import {
+  Badge,
+  ErrorMessage,
+  Field,
+  PageTitle,
+  TextField,
+  formatTime,
+  useLoad,
+} from '../components/ui';
 import { useMe } from '../me';
 import { Link } from '../router';
 import { accountPath } from './AccountsPage';
@@ -73,8 +81,7 @@ export function ConnectPage() {
       </p>
       <form className="panel form" onSubmit={(e) => void create(e)}>
         {me.kind === 'operator' && (
-          <div className="field">
-            <label htmlFor="c-tenant">Tenant the account joins</label>
+          <Field id="c-tenant" label="Tenant the account joins">
             <select
               id="c-tenant"
               required
@@ -89,7 +96,7 @@ export function ConnectPage() {
               ))}
             </select>
             <ErrorMessage>{tenants.error}</ErrorMessage>
-          </div>
+          </Field>
         )}
         <fieldset>
           <legend>Where the owner authorizes</legend>
@@ -114,8 +121,7 @@ export function ConnectPage() {
             In WeChat on a phone
           </label>
         </fieldset>
-        <div className="field">
-          <label htmlFor="c-auth-type">Accounts that may authorize</label>
+        <Field id="c-auth-type" label="Accounts that may authorize">
           <select
             id="c-auth-type"
             value={authType}
@@ -127,18 +133,16 @@ export function ConnectPage() {
               </option>
             ))}
           </select>
-        </div>
-        <div className="field">
-          <label htmlFor="c-biz">Only this account (appid, optional)</label>
-          <input
-            id="c-biz"
-            placeholder="wx…"
-            autoComplete="off"
-            spellCheck={false}
-            value={bizAppid}
-            onChange={(e) => setBizAppid(e.target.value)}
-          />
-        </div>
+        </Field>
+        <TextField
+          id="c-biz"
+          label="Only this account (appid, optional)"
+          placeholder="wx…"
+          autoComplete="off"
+          spellCheck={false}
+          value={bizAppid}
+          onValue={setBizAppid}
+        />
         <ErrorMessage>{error}</ErrorMessage>
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Creating…' : 'Create the link'}

@@ -1,11 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { api, describeError, unwrap, type Schemas } from '../api/client';
+import { Listing } from '../components/table';
 import {
   Badge,
   ConfirmDialog,
   ErrorMessage,
-  Loading,
+  Field,
   PageTitle,
+  TextField,
   formatTime,
   useLoad,
 } from '../components/ui';
@@ -36,52 +38,37 @@ export function KeysPage() {
       <CreateKey onCreated={() => keys.reload()} />
       <section aria-labelledby="keys-h">
         <h2 id="keys-h">Keys</h2>
-        <ErrorMessage>{keys.error}</ErrorMessage>
-        {keys.loading && !keys.data && <Loading what="keys" />}
-        {keys.data && (
-          <table className="stack" aria-label="API keys">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Last used</th>
-                <th scope="col">State</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.data.items.map((k) => (
-                <tr key={k.id}>
-                  <td data-label="Name">{k.name}</td>
-                  <td data-label="Kind">{k.kind}</td>
-                  <td data-label="Prefix" className="mono small">
-                    {k.prefix}…
-                  </td>
-                  <td data-label="Tenant">{k.tenantId ?? '—'}</td>
-                  <td data-label="Last used">
-                    {k.lastUsedAt ? formatTime(k.lastUsedAt) : 'never'}
-                  </td>
-                  <td data-label="State">
-                    {k.revokedAt ? (
-                      <Badge status="revoked" />
-                    ) : (
-                      <Badge status="ok" label="Active" />
-                    )}
-                  </td>
-                  <td data-label="Action">
-                    {!k.revokedAt && (
-                      <button type="button" className="danger" onClick={() => setRevoking(k)}>
-                        Revoke {k.name}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Listing
+          label="API keys"
+          load={keys}
+          loading="keys"
+          items={(data) => data.items}
+          rowKey={(k) => k.id}
+          columns={[
+            { label: 'Name', cell: (k) => k.name },
+            { label: 'Kind', cell: (k) => k.kind },
+            { label: 'Prefix', className: 'mono small', cell: (k) => `${k.prefix}…` },
+            { label: 'Tenant', cell: (k) => k.tenantId ?? '—' },
+            {
+              label: 'Last used',
+              cell: (k) => (k.lastUsedAt ? formatTime(k.lastUsedAt) : 'never'),
+            },
+            {
+              label: 'State',
+              cell: (k) =>
+                k.revokedAt ? <Badge status="revoked" /> : <Badge status="ok" label="Active" />,
+            },
+            {
+              label: 'Action',
+              cell: (k) =>
+                !k.revokedAt && (
+                  <button type="button" className="danger" onClick={() => setRevoking(k)}>
+                    Revoke {k.name}
+                  </button>
+                ),
+            },
+          ]}
+        />
       </section>
       <ConfirmDialog
         open={revoking !== undefined}
@@ -146,34 +133,30 @@ function CreateKey({ onCreated }: { onCreated: () => void }) {
     <form className="panel form" onSubmit={(e) => void submit(e)} aria-labelledby="new-key-h">
       <h2 id="new-key-h">New key</h2>
       <div className="row">
-        <div className="field">
-          <label htmlFor="k-kind">Kind</label>
+        <Field id="k-kind" label="Kind">
           <select id="k-kind" value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
             <option value="tenant">Tenant (a SaaS dashboard)</option>
             <option value="service">Service (reads tokens)</option>
             <option value="operator">Operator (everything)</option>
           </select>
-        </div>
-        <div className="field grow">
-          <label htmlFor="k-name">Name</label>
-          <input
-            id="k-name"
-            required
-            value={name}
-            placeholder="acme dashboard"
-            onChange={(e) => setName(e.target.value)}
-          />
-        </div>
+        </Field>
+        <TextField
+          id="k-name"
+          label="Name"
+          className="grow"
+          required
+          placeholder="acme dashboard"
+          value={name}
+          onValue={setName}
+        />
         {kind === 'tenant' && (
-          <div className="field">
-            <label htmlFor="k-tenant">Tenant id</label>
-            <input
-              id="k-tenant"
-              required
-              value={tenantId}
-              onChange={(e) => setTenantId(e.target.value)}
-            />
-          </div>
+          <TextField
+            id="k-tenant"
+            label="Tenant id"
+            required
+            value={tenantId}
+            onValue={setTenantId}
+          />
         )}
       </div>
       <ErrorMessage>{error}</ErrorMessage>

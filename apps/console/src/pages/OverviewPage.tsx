@@ -1,5 +1,6 @@
 import { api, unwrap } from '../api/client';
 import { ExpiryHistogram, RefreshChart } from '../components/charts';
+import { DataTable } from '../components/table';
 import {
   Badge,
   ErrorMessage,
@@ -57,26 +58,15 @@ export function OverviewPage() {
             </div>
             <section className="panel" aria-labelledby="errcodes-h">
               <h3 id="errcodes-h">WeChat errcodes</h3>
-              {insights.data.errcodes.length === 0 ? (
-                <p>No errcode from WeChat in this period.</p>
-              ) : (
-                <table className="stack">
-                  <thead>
-                    <tr>
-                      <th scope="col">Errcode</th>
-                      <th scope="col">Times</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {insights.data.errcodes.map((e) => (
-                      <tr key={e.errcode}>
-                        <td data-label="Errcode">{e.errcode}</td>
-                        <td data-label="Times">{e.count}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              <DataTable
+                items={insights.data.errcodes}
+                empty={<p>No errcode from WeChat in this period.</p>}
+                rowKey={(e) => e.errcode}
+                columns={[
+                  { label: 'Errcode', cell: (e) => e.errcode },
+                  { label: 'Times', cell: (e) => e.count },
+                ]}
+              />
             </section>
           </>
         )}

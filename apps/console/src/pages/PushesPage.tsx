@@ -1,6 +1,15 @@
 import { useState } from 'react';
 import { api, describeError, unwrap, type Schemas } from '../api/client';
-import { Badge, ErrorMessage, Loading, PageTitle, formatTime, useLoad } from '../components/ui';
+import { DataTable, Listing } from '../components/table';
+import {
+  Badge,
+  ErrorMessage,
+  Field,
+  Loading,
+  PageTitle,
+  formatTime,
+  useLoad,
+} from '../components/ui';
 import { useMe } from '../me';
 
 /** Recent pushes and messages, failed jobs (operators) and failed webhook deliveries. */
@@ -46,8 +55,7 @@ function Pushes() {
               rows={pushes.data.messageTypes.map((t) => [t.msgType, t.count])}
             />
           </div>
-          <div className="field narrow-field">
-            <label htmlFor="p-info-type">Show InfoType</label>
+          <Field id="p-info-type" label="Show InfoType" className="narrow-field">
             <select
               id="p-info-type"
               value={infoType}
@@ -65,43 +73,36 @@ function Pushes() {
                   </option>
                 ))}
             </select>
-          </div>
-          {pushes.data.items.length === 0 ? (
-            <p className="empty">No push received yet.</p>
-          ) : (
-            <table className="stack" aria-label="Pushes">
-              <thead>
-                <tr>
-                  <th scope="col">Received</th>
-                  <th scope="col">InfoType</th>
-                  <th scope="col">Account</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Content (redacted)</th>
-                </tr>
-              </thead>
-              <tbody>
-                {pushes.data.items.map((p) => (
-                  <tr key={p.id}>
-                    <td data-label="Received">{formatTime(p.receivedAt)}</td>
-                    <td data-label="InfoType">{p.infoType}</td>
-                    <td data-label="Account" className="mono small">
-                      {p.authorizerAppid ?? '—'}
-                    </td>
-                    <td data-label="Outcome">
-                      <Badge status={p.disposition} />
-                      {p.note ? <div className="small muted">{p.note}</div> : null}
-                    </td>
-                    <td data-label="Content (redacted)">
-                      <details>
-                        <summary>Show</summary>
-                        <pre className="json">{JSON.stringify(p.payload, null, 2)}</pre>
-                      </details>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          </Field>
+          <DataTable
+            label="Pushes"
+            items={pushes.data.items}
+            empty="No push received yet."
+            rowKey={(p) => p.id}
+            columns={[
+              { label: 'Received', cell: (p) => formatTime(p.receivedAt) },
+              { label: 'InfoType', cell: (p) => p.infoType },
+              { label: 'Account', className: 'mono small', cell: (p) => p.authorizerAppid ?? '—' },
+              {
+                label: 'Outcome',
+                cell: (p) => (
+                  <>
+                    <Badge status={p.disposition} />
+                    {p.note ? <div className="small muted">{p.note}</div> : null}
+                  </>
+                ),
+              },
+              {
+                label: 'Content (redacted)',
+                cell: (p) => (
+                  <details>
+                    <summary>Show</summary>
+                    <pre className="json">{JSON.stringify(p.payload, null, 2)}</pre>
+                  </details>
+                ),
+              },
+            ]}
+          />
           <div className="pager">
             <button
               type="button"
@@ -164,44 +165,36 @@ function FailedJobs() {
   return (
     <section aria-labelledby="jobs-h">
       <h2 id="jobs-h">Failed jobs</h2>
-      <ErrorMessage>{jobs.error}</ErrorMessage>
-      {message && <p role="status">{message}</p>}
-      {jobs.data &&
-        (jobs.data.items.length === 0 ? (
-          <p className="empty">No failed job.</p>
-        ) : (
-          <table className="stack" aria-label="Failed jobs">
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Failed</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Error</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.data.items.map((job) => (
-                <tr key={job.id}>
-                  <td data-label="Job">
-                    {job.kind}
-                    <div className="muted small mono">{job.id}</div>
-                  </td>
-                  <td data-label="Failed">{formatTime(job.finishedAt)}</td>
-                  <td data-label="Attempts">{job.attempts}</td>
-                  <td data-label="Error" className="small">
-                    {job.lastError ?? '—'}
-                  </td>
-                  <td data-label="Action">
-                    <button type="button" onClick={() => void retry(job.id)}>
-                      Retry
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ))}
+      <Listing
+        label="Failed jobs"
+        load={jobs}
+        status={message}
+        items={(data) => data.items}
+        empty="No failed job."
+        rowKey={(job) => job.id}
+        columns={[
+          {
+            label: 'Job',
+            cell: (job) => (
+              <>
+                {job.kind}
+                <div className="muted small mono">{job.id}</div>
+              </>
+            ),
+          },
+          { label: 'Failed', cell: (job) => formatTime(job.finishedAt) },
+          { label: 'Attempts', cell: (job) => job.attempts },
+          { label: 'Error', className: 'small', cell: (job) => job.lastError ?? '—' },
+          {
+            label: 'Action',
+            cell: (job) => (
+              <button type="button" onClick={() => void retry(job.id)}>
+                Retry
+              </button>
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }
@@ -248,46 +241,34 @@ function FailedDeliveries() {
   return (
     <section aria-labelledby="deliveries-h">
       <h2 id="deliveries-h">Failed webhook deliveries</h2>
-      <ErrorMessage>{deliveries.error}</ErrorMessage>
-      {message && <p role="status">{message}</p>}
-      {deliveries.loading && !deliveries.data && <Loading what="deliveries" />}
-      {deliveries.data &&
-        (deliveries.data.length === 0 ? (
-          <p className="empty">No failed delivery.</p>
-        ) : (
-          <table className="stack" aria-label="Failed deliveries">
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">What</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last error</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.data.map((d) => (
-                <tr key={d.id}>
-                  <td data-label="Created">{formatTime(d.createdAt)}</td>
-                  <td data-label="Tenant">{d.tenantId}</td>
-                  <td data-label="What">
-                    {d.type} {d.infoType ?? d.msgType ?? d.event ?? ''}
-                  </td>
-                  <td data-label="Attempts">{d.attempts}</td>
-                  <td data-label="Last error" className="small">
-                    {d.lastError ?? (d.lastHttpStatus ? `HTTP ${d.lastHttpStatus}` : '—')}
-                  </td>
-                  <td data-label="Action">
-                    <button type="button" onClick={() => void redeliver(d)}>
-                      Redeliver
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ))}
+      <Listing
+        label="Failed deliveries"
+        load={deliveries}
+        status={message}
+        loading="deliveries"
+        items={(data) => data}
+        empty="No failed delivery."
+        rowKey={(d) => d.id}
+        columns={[
+          { label: 'Created', cell: (d) => formatTime(d.createdAt) },
+          { label: 'Tenant', cell: (d) => d.tenantId },
+          { label: 'What', cell: (d) => `${d.type} ${d.infoType ?? d.msgType ?? d.event ?? ''}` },
+          { label: 'Attempts', cell: (d) => d.attempts },
+          {
+            label: 'Last error',
+            className: 'small',
+            cell: (d) => d.lastError ?? (d.lastHttpStatus ? `HTTP ${d.lastHttpStatus}` : '—'),
+          },
+          {
+            label: 'Action',
+            cell: (d) => (
+              <button type="button" onClick={() => void redeliver(d)}>
+                Redeliver
+              </button>
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }

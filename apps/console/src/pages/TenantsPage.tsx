@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, describeError, unwrap, type Schemas } from '../api/client';
-import { ErrorMessage, Loading, PageTitle, formatTime, useLoad } from '../components/ui';
+import { Listing } from '../components/table';
+import { ErrorMessage, PageTitle, TextField, formatTime, useLoad } from '../components/ui';
 
 type Tenant = Schemas['TenantDto'];
 
@@ -20,51 +21,42 @@ export function TenantsPage() {
       <CreateTenant onCreated={() => tenants.reload()} />
       <section aria-labelledby="tenants-h">
         <h2 id="tenants-h">All tenants</h2>
-        <ErrorMessage>{tenants.error}</ErrorMessage>
-        {tenants.loading && !tenants.data && <Loading what="tenants" />}
-        {tenants.data &&
-          (tenants.data.items.length === 0 ? (
-            <p className="empty">No tenant yet.</p>
-          ) : (
-            <table className="stack" aria-label="Tenants">
-              <thead>
-                <tr>
-                  <th scope="col">Id</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Return URL prefixes</th>
-                  <th scope="col">JS-SDK domains</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Settings</th>
-                </tr>
-              </thead>
-              <tbody>
-                {tenants.data.items.map((t) => (
-                  <tr key={t.id} data-tenant={t.id}>
-                    <td data-label="Id" className="mono">
-                      {t.id}
-                    </td>
-                    <td data-label="Name">{t.name}</td>
-                    <td data-label="Return URL prefixes" className="small">
-                      {t.returnUrlPrefixes.join(', ') || '—'}
-                    </td>
-                    <td data-label="JS-SDK domains" className="small">
-                      {t.jssdkDomains.join(', ') || '—'}
-                    </td>
-                    <td data-label="Created">{formatTime(t.createdAt)}</td>
-                    <td data-label="Settings">
-                      <button
-                        type="button"
-                        aria-expanded={editing === t.id}
-                        onClick={() => setEditing(editing === t.id ? undefined : t.id)}
-                      >
-                        Edit {t.id}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ))}
+        <Listing
+          label="Tenants"
+          load={tenants}
+          loading="tenants"
+          items={(data) => data.items}
+          empty="No tenant yet."
+          rowKey={(t) => t.id}
+          rowData={(t) => ({ 'data-tenant': t.id })}
+          columns={[
+            { label: 'Id', className: 'mono', cell: (t) => t.id },
+            { label: 'Name', cell: (t) => t.name },
+            {
+              label: 'Return URL prefixes',
+              className: 'small',
+              cell: (t) => t.returnUrlPrefixes.join(', ') || '—',
+            },
+            {
+              label: 'JS-SDK domains',
+              className: 'small',
+              cell: (t) => t.jssdkDomains.join(', ') || '—',
+            },
+            { label: 'Created', cell: (t) => formatTime(t.createdAt) },
+            {
+              label: 'Settings',
+              cell: (t) => (
+                <button
+                  type="button"
+                  aria-expanded={editing === t.id}
+                  onClick={() => setEditing(editing === t.id ? undefined : t.id)}
+                >
+                  Edit {t.id}
+                </button>
+              ),
+            },
+          ]}
+        />
         {editing && tenants.data && (
           <TenantSettings
             key={editing}
@@ -109,37 +101,32 @@ function CreateTenant({ onCreated }: { onCreated: () => void }) {
     <form className="panel form" onSubmit={(e) => void submit(e)} aria-labelledby="new-tenant-h">
       <h2 id="new-tenant-h">New tenant</h2>
       <div className="row">
-        <div className="field">
-          <label htmlFor="t-id">Id</label>
-          <input
-            id="t-id"
-            required
-            placeholder="acme"
-            autoComplete="off"
-            value={id}
-            onChange={(e) => setId(e.target.value)}
-          />
-        </div>
-        <div className="field grow">
-          <label htmlFor="t-name">Name</label>
-          <input
-            id="t-name"
-            required
-            placeholder="ACME Corp"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-        </div>
-      </div>
-      <div className="field">
-        <label htmlFor="t-prefixes">Return URL prefixes (one a line, optional)</label>
-        <textarea
-          id="t-prefixes"
-          rows={2}
-          value={prefixes}
-          onChange={(e) => setPrefixes(e.target.value)}
+        <TextField
+          id="t-id"
+          label="Id"
+          required
+          placeholder="acme"
+          autoComplete="off"
+          value={id}
+          onValue={setId}
+        />
+        <TextField
+          id="t-name"
+          label="Name"
+          className="grow"
+          required
+          placeholder="ACME Corp"
+          value={name}
+          onValue={setName}
         />
       </div>
+      <TextField
+        id="t-prefixes"
+        label="Return URL prefixes (one a line, optional)"
+        rows={2}
+        value={prefixes}
+        onValue={setPrefixes}
+      />
       <ErrorMessage>{error}</ErrorMessage>
       {done && <p role="status">{done}</p>}
       <button type="submit" className="primary">
@@ -175,28 +162,21 @@ function TenantSettings({ tenant, onSaved }: { tenant: Tenant; onSaved: () => vo
   return (
     <form className="panel form" onSubmit={(e) => void submit(e)} aria-labelledby="settings-h">
       <h3 id="settings-h">Settings of {tenant.id}</h3>
-      <div className="field">
-        <label htmlFor="s-name">Name</label>
-        <input id="s-name" value={name} onChange={(e) => setName(e.target.value)} />
-      </div>
-      <div className="field">
-        <label htmlFor="s-prefixes">Return URL prefixes (one a line)</label>
-        <textarea
-          id="s-prefixes"
-          rows={3}
-          value={prefixes}
-          onChange={(e) => setPrefixes(e.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="s-domains">JS-SDK domains (one a line)</label>
-        <textarea
-          id="s-domains"
-          rows={2}
-          value={domains}
-          onChange={(e) => setDomains(e.target.value)}
-        />
-      </div>
+      <TextField id="s-name" label="Name" value={name} onValue={setName} />
+      <TextField
+        id="s-prefixes"
+        label="Return URL prefixes (one a line)"
+        rows={3}
+        value={prefixes}
+        onValue={setPrefixes}
+      />
+      <TextField
+        id="s-domains"
+        label="JS-SDK domains (one a line)"
+        rows={2}
+        value={domains}
+        onValue={setDomains}
+      />
       <ErrorMessage>{error}</ErrorMessage>
       <button type="submit" className="primary">
         Save settings
