@@ -1,5 +1,5 @@
 import { Fragment, type ReactNode } from 'react';
-import { ErrorMessage, Loading, type Loaded } from './ui';
+import { Loads, type Loaded } from './ui';
 
 export interface Column<T> {
   /** The column's header, and its cells' label on narrow screens (`data-label`). */
@@ -61,10 +61,7 @@ export function DataTable<T>({ items, ...props }: DataTableProps<T> & { items: T
   return props.scroll ? <div className="scroll">{table}</div> : table;
 }
 
-/**
- * A loaded list: its load error, a message about the last action (`status`), a loading line
- * (`loading`: what is loading; none without it), then the table or the empty text.
- */
+/** A loaded list: see `Loads` (`loading`: what is loading), then the table or the empty text. */
 export function Listing<D, T>({
   load,
   items,
@@ -78,11 +75,8 @@ export function Listing<D, T>({
   status?: string;
 }) {
   return (
-    <>
-      <ErrorMessage>{load.error}</ErrorMessage>
-      {status && <p role="status">{status}</p>}
-      {loading !== undefined && load.loading && !load.data && <Loading what={loading} />}
-      {load.data && <DataTable {...table} items={items(load.data)} />}
-    </>
+    <Loads load={load} what={loading} status={status}>
+      {(data) => <DataTable {...table} items={items(data)} />}
+    </Loads>
   );
 }

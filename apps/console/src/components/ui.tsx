@@ -34,6 +34,57 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
   return { ...state, reload: () => setTick((t) => t + 1) };
 }
 
+/**
+ * What a load shows: its error, a message about the last action (`status`), "Loading {what}…"
+ * until the first data comes (no such line without `what`), then `children` with the data.
+ */
+export function Loads<T>(props: {
+  load: Loaded<T>;
+  what?: string;
+  status?: string;
+  children: (data: T) => ReactNode;
+}) {
+  const { load } = props;
+  return (
+    <>
+      <ErrorMessage>{load.error}</ErrorMessage>
+      {props.status && <p role="status">{props.status}</p>}
+      {props.what !== undefined && load.loading && !load.data && <Loading what={props.what} />}
+      {load.data !== undefined && props.children(load.data)}
+    </>
+  );
+}
+
+export interface Action {
+  busy?: boolean;
+  error?: string;
+  /** What the last run did, in words. */
+  done?: string;
+  /**
+   * Runs `work` (busy meanwhile); what it returns becomes `done`, a failure becomes `error`,
+   * after `failed: ` when `failed` is given.
+   */
+  run: (work: () => Promise<string | void>, failed?: string) => Promise<void>;
+  /** Forgets the last run's outcome. */
+  clear: () => void;
+}
+
+/** The state of a button's API call (busy, then done or failed). */
+export function useAction(): Action {
+  const [state, setState] = useState<Pick<Action, 'busy' | 'error' | 'done'>>({});
+  const run = async (work: () => Promise<string | void>, failed?: string) => {
+    setState({ busy: true });
+    try {
+      const done = await work();
+      setState(done ? { done } : {});
+    } catch (error) {
+      const words = describeError(error);
+      setState({ error: failed ? `${failed}: ${words}` : words });
+    }
+  };
+  return { ...state, run, clear: () => setState({}) };
+}
+
 /** An error in words, announced to screen readers. */
 export function ErrorMessage({ children }: { children: ReactNode }) {
   if (!children) return null;

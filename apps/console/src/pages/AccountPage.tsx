@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, describeError, unwrap } from '../api/client';
+import { api, unwrap } from '../api/client';
 import { Listing } from '../components/table';
 import { TokenBadge } from '../components/token';
 import {
@@ -11,6 +11,7 @@ import {
   PageTitle,
   formatDuration,
   formatTime,
+  useAction,
   useLoad,
 } from '../components/ui';
 import { Link } from '../router';
@@ -33,7 +34,7 @@ export function AccountPage(props: Props) {
       ),
     [props.componentAppid, props.authorizerAppid],
   );
-  const [action, setAction] = useState<{ busy?: boolean; error?: string; done?: string }>({});
+  const action = useAction();
   const [confirming, setConfirming] = useState(false);
 
   if (detail.status === 404) {
@@ -53,23 +54,18 @@ export function AccountPage(props: Props) {
   if (!detail.data) return <Loading what="the account" />;
   const { authorizer: a, tokenHealth: h } = detail.data;
 
-  const refreshProfile = async () => {
-    setAction({ busy: true });
-    try {
+  const refreshProfile = () =>
+    action.run(async () => {
       await unwrap(
         api.POST('/v1/components/{componentAppid}/authorizers/{authorizerAppid}/profile-refresh', {
           params: { path },
         }),
       );
-      setAction({ done: 'The profile was fetched from WeChat again.' });
       detail.reload();
-    } catch (error) {
-      setAction({ error: `Refreshing the profile failed: ${describeError(error)}` });
-    }
-  };
-  const detach = async () => {
-    setAction({ busy: true });
-    try {
+      return 'The profile was fetched from WeChat again.';
+    }, 'Refreshing the profile failed');
+  const detach = () =>
+    action.run(async () => {
       await unwrap(
         api.POST('/v1/components/{componentAppid}/authorizers/{authorizerAppid}/detach', {
           params: { path },
@@ -77,12 +73,9 @@ export function AccountPage(props: Props) {
         }),
       );
       setConfirming(false);
-      setAction({ done: 'The account is detached.' });
       detail.reload();
-    } catch (error) {
-      setAction({ error: `Detaching failed: ${describeError(error)}` });
-    }
-  };
+      return 'The account is detached.';
+    }, 'Detaching failed');
 
   return (
     <>
@@ -101,7 +94,7 @@ export function AccountPage(props: Props) {
           type="button"
           className="danger"
           onClick={() => {
-            setAction({});
+            action.clear();
             setConfirming(true);
           }}
           disabled={action.busy || a.status === 'detached'}
@@ -119,7 +112,7 @@ export function AccountPage(props: Props) {
         error={action.error}
         onCancel={() => {
           setConfirming(false);
-          setAction({});
+          action.clear();
         }}
         onConfirm={() => void detach()}
       >

@@ -1,17 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { api, unwrap, type Schemas } from '../api/client';
+import { Pager, useCursors } from '../components/pager';
 import { DataTable } from '../components/table';
 import { TokenBadge } from '../components/token';
-import {
-  Badge,
-  ErrorMessage,
-  Field,
-  Loading,
-  PageTitle,
-  TextField,
-  formatTime,
-  useLoad,
-} from '../components/ui';
+import { Badge, Field, Loads, PageTitle, TextField, formatTime, useLoad } from '../components/ui';
 import { useMe } from '../me';
 import { Link } from '../router';
 
@@ -54,9 +46,8 @@ export function AccountsPage() {
   const me = useMe();
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
-  // The cursors of the pages seen so far: [undefined (first page), cursor of page 2, ...].
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  const cursors = useCursors();
+  const cursor = cursors.cursor;
 
   const page = useLoad(
     () =>
@@ -85,7 +76,7 @@ export function AccountsPage() {
   const apply = (e: FormEvent) => {
     e.preventDefault();
     setFilters(draft);
-    setCursors([undefined]);
+    cursors.restart();
   };
   // A column header: the same column flips the order, another one starts at its natural order.
   const sortBy = (sort: Sort) => {
@@ -99,7 +90,7 @@ export function AccountsPage() {
           : 'desc';
     setDraft((d) => ({ ...d, sort, order }));
     setFilters((f) => ({ ...f, sort, order }));
-    setCursors([undefined]);
+    cursors.restart();
   };
   const set = <K extends keyof Filters>(key: K, value: Filters[K]) =>
     setDraft((d) => ({ ...d, [key]: value }));
@@ -190,42 +181,28 @@ export function AccountsPage() {
         </div>
       </form>
 
-      <ErrorMessage>{page.error}</ErrorMessage>
-      {page.loading && !page.data && <Loading what="accounts" />}
-      {page.data && (
-        <>
-          <p className="muted" role="status">
-            {page.data.total} account{page.data.total === 1 ? '' : 's'} match
-            {cursors.length > 1 ? ` · page ${cursors.length}` : ''}
-          </p>
-          <AccountsTable
-            items={page.data.items}
-            showTenant={me.kind === 'operator'}
-            sort={filters.sort}
-            order={filters.order}
-            onSort={sortBy}
-          />
-          <div className="pager">
-            <button
-              type="button"
-              disabled={cursors.length === 1}
-              onClick={() => setCursors((c) => c.slice(0, -1))}
-            >
-              Previous page
-            </button>
-            <button
-              type="button"
-              disabled={!page.data.nextCursor}
-              onClick={() => {
-                const next = page.data?.nextCursor;
-                if (next) setCursors((c) => [...c, next]);
-              }}
-            >
-              Next page
-            </button>
-          </div>
-        </>
-      )}
+      <Loads load={page} what="accounts">
+        {(data) => (
+          <>
+            <p className="muted" role="status">
+              {data.total} account{data.total === 1 ? '' : 's'} match
+              {cursors.page > 1 ? ` · page ${cursors.page}` : ''}
+            </p>
+            <AccountsTable
+              items={data.items}
+              showTenant={me.kind === 'operator'}
+              sort={filters.sort}
+              order={filters.order}
+              onSort={sortBy}
+            />
+            <Pager
+              cursors={cursors}
+              next={data.nextCursor}
+              labels={['Previous page', 'Next page']}
+            />
+          </>
+        )}
+      </Loads>
     </>
   );
 }

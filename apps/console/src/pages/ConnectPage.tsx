@@ -26,6 +26,10 @@ const AUTH_TYPES: { value: AuthType; label: string }[] = [
   { value: 4, label: 'Mini program promoter accounts' },
   { value: 8, label: 'Sales assistant accounts' },
 ];
+const KINDS: { value: 'pc' | 'mobile'; label: string }[] = [
+  { value: 'pc', label: 'On a computer (WeChat shows a QR code to scan)' },
+  { value: 'mobile', label: 'In WeChat on a phone' },
+];
 const POLL_MS = 2000;
 
 /** A link and QR code for an account owner; the new account appears when they authorize. */
@@ -100,26 +104,18 @@ export function ConnectPage() {
         )}
         <fieldset>
           <legend>Where the owner authorizes</legend>
-          <label className="inline">
-            <input
-              type="radio"
-              name="kind"
-              value="pc"
-              checked={kind === 'pc'}
-              onChange={() => setKind('pc')}
-            />{' '}
-            On a computer (WeChat shows a QR code to scan)
-          </label>
-          <label className="inline">
-            <input
-              type="radio"
-              name="kind"
-              value="mobile"
-              checked={kind === 'mobile'}
-              onChange={() => setKind('mobile')}
-            />{' '}
-            In WeChat on a phone
-          </label>
+          {KINDS.map((k) => (
+            <label className="inline" key={k.value}>
+              <input
+                type="radio"
+                name="kind"
+                value={k.value}
+                checked={kind === k.value}
+                onChange={() => setKind(k.value)}
+              />{' '}
+              {k.label}
+            </label>
+          ))}
         </fieldset>
         <Field id="c-auth-type" label="Accounts that may authorize">
           <select

@@ -9,6 +9,7 @@ import {
   PageTitle,
   TextField,
   formatTime,
+  useAction,
   useLoad,
 } from '../components/ui';
 
@@ -19,18 +20,14 @@ type Kind = Key['kind'];
 export function KeysPage() {
   const keys = useLoad(() => unwrap(api.GET('/v1/keys')), []);
   const [revoking, setRevoking] = useState<Key>();
-  const [revokeState, setRevokeState] = useState<{ busy?: boolean; error?: string }>({});
+  const revokeState = useAction();
   const revoke = async () => {
     if (!revoking) return;
-    setRevokeState({ busy: true });
-    try {
+    await revokeState.run(async () => {
       await unwrap(api.DELETE('/v1/keys/{keyId}', { params: { path: { keyId: revoking.id } } }));
       setRevoking(undefined);
-      setRevokeState({});
       keys.reload();
-    } catch (error) {
-      setRevokeState({ error: describeError(error) });
-    }
+    });
   };
   return (
     <>
@@ -78,7 +75,7 @@ export function KeysPage() {
         error={revokeState.error}
         onCancel={() => {
           setRevoking(undefined);
-          setRevokeState({});
+          revokeState.clear();
         }}
         onConfirm={() => void revoke()}
       >

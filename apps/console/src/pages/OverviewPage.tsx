@@ -3,9 +3,8 @@ import { ExpiryHistogram, RefreshChart } from '../components/charts';
 import { DataTable } from '../components/table';
 import {
   Badge,
-  ErrorMessage,
   Facts,
-  Loading,
+  Loads,
   PageTitle,
   formatDuration,
   formatTime,
@@ -28,48 +27,48 @@ export function OverviewPage() {
         <h2 id="insights-h">
           Last 24 hours{me.kind === 'tenant' ? ` · tenant ${me.tenantId}` : ''}
         </h2>
-        <ErrorMessage>{insights.error}</ErrorMessage>
-        {insights.loading && !insights.data && <Loading what="the last 24 hours" />}
-        {insights.data && (
-          <>
-            <div className="stats">
-              <div className="stat">
-                <span className="stat-value">{insights.data.accounts.total}</span>
-                <span className="stat-label">accounts</span>
-              </div>
-              {insights.data.accounts.byStatus.map((s) => (
-                <div className="stat" key={s.status}>
-                  <span className="stat-value">{s.count}</span>
-                  <span className="stat-label">
-                    <Badge status={s.status} />
-                  </span>
+        <Loads load={insights} what="the last 24 hours">
+          {(data) => (
+            <>
+              <div className="stats">
+                <div className="stat">
+                  <span className="stat-value">{data.accounts.total}</span>
+                  <span className="stat-label">accounts</span>
                 </div>
-              ))}
-            </div>
-            <div className="grid-2">
-              <section className="panel" aria-labelledby="refresh-h">
-                <h3 id="refresh-h">Token refreshes</h3>
-                <RefreshChart buckets={insights.data.refreshes} />
+                {data.accounts.byStatus.map((s) => (
+                  <div className="stat" key={s.status}>
+                    <span className="stat-value">{s.count}</span>
+                    <span className="stat-label">
+                      <Badge status={s.status} />
+                    </span>
+                  </div>
+                ))}
+              </div>
+              <div className="grid-2">
+                <section className="panel" aria-labelledby="refresh-h">
+                  <h3 id="refresh-h">Token refreshes</h3>
+                  <RefreshChart buckets={data.refreshes} />
+                </section>
+                <section className="panel" aria-labelledby="expiry-h">
+                  <h3 id="expiry-h">Tokens by time left</h3>
+                  <ExpiryHistogram buckets={data.tokenExpiry} />
+                </section>
+              </div>
+              <section className="panel" aria-labelledby="errcodes-h">
+                <h3 id="errcodes-h">WeChat errcodes</h3>
+                <DataTable
+                  items={data.errcodes}
+                  empty={<p>No errcode from WeChat in this period.</p>}
+                  rowKey={(e) => e.errcode}
+                  columns={[
+                    { label: 'Errcode', cell: (e) => e.errcode },
+                    { label: 'Times', cell: (e) => e.count },
+                  ]}
+                />
               </section>
-              <section className="panel" aria-labelledby="expiry-h">
-                <h3 id="expiry-h">Tokens by time left</h3>
-                <ExpiryHistogram buckets={insights.data.tokenExpiry} />
-              </section>
-            </div>
-            <section className="panel" aria-labelledby="errcodes-h">
-              <h3 id="errcodes-h">WeChat errcodes</h3>
-              <DataTable
-                items={insights.data.errcodes}
-                empty={<p>No errcode from WeChat in this period.</p>}
-                rowKey={(e) => e.errcode}
-                columns={[
-                  { label: 'Errcode', cell: (e) => e.errcode },
-                  { label: 'Times', cell: (e) => e.count },
-                ]}
-              />
-            </section>
-          </>
-        )}
+            </>
+          )}
+        </Loads>
       </section>
     </>
   );
@@ -80,63 +79,65 @@ function Components() {
   return (
     <section aria-labelledby="components-h">
       <h2 id="components-h">Components</h2>
-      <ErrorMessage>{components.error}</ErrorMessage>
-      {components.loading && !components.data && <Loading what="components" />}
-      <div className="grid-2">
-        {components.data?.items.map((c) => (
-          <section className="panel" key={c.appid} aria-label={`Component ${c.appid}`}>
-            <h3 className="mono">{c.appid}</h3>
-            <Facts
-              items={[
-                [
-                  'Ticket',
-                  !c.ticket.present ? (
-                    <Badge status="failed" label="No ticket yet" />
-                  ) : (
-                    <>
-                      <Badge
-                        status={c.ticket.stale ? 'needs_reauth' : 'ok'}
-                        label={c.ticket.stale ? 'Stale' : 'Fresh'}
-                      />{' '}
-                      {c.ticket.ageSec !== null ? `${formatDuration(c.ticket.ageSec)} old` : ''}
-                      {c.ticket.rejectedErrcode !== null
-                        ? ` · rejected (errcode ${c.ticket.rejectedErrcode})`
-                        : ''}
-                    </>
-                  ),
-                ],
-                [
-                  'Component token',
-                  c.token.present ? `expires ${formatTime(c.token.expiresAt)}` : 'none yet',
-                ],
-                [
-                  'Refresh backlog',
-                  `${c.refreshBacklog.due} due, ${c.refreshBacklog.failing} failing${c.refreshBacklog.oldestDueAt ? ` (oldest due ${formatTime(c.refreshBacklog.oldestDueAt)})` : ''}`,
-                ],
-                [
-                  'Failed jobs',
-                  c.failedJobs > 0 ? (
-                    <Badge status="failed" label={`${c.failedJobs} failed`} />
-                  ) : (
-                    'none'
-                  ),
-                ],
-                [
-                  'Last errcodes',
-                  c.lastErrcodes.length === 0
-                    ? 'none'
-                    : c.lastErrcodes
-                        .map(
-                          (e) =>
-                            `${e.errcode} (${e.accounts} account${e.accounts === 1 ? '' : 's'})`,
-                        )
-                        .join(', '),
-                ],
-              ]}
-            />
-          </section>
-        ))}
-      </div>
+      <Loads load={components} what="components">
+        {(data) => (
+          <div className="grid-2">
+            {data.items.map((c) => (
+              <section className="panel" key={c.appid} aria-label={`Component ${c.appid}`}>
+                <h3 className="mono">{c.appid}</h3>
+                <Facts
+                  items={[
+                    [
+                      'Ticket',
+                      !c.ticket.present ? (
+                        <Badge status="failed" label="No ticket yet" />
+                      ) : (
+                        <>
+                          <Badge
+                            status={c.ticket.stale ? 'needs_reauth' : 'ok'}
+                            label={c.ticket.stale ? 'Stale' : 'Fresh'}
+                          />{' '}
+                          {c.ticket.ageSec !== null ? `${formatDuration(c.ticket.ageSec)} old` : ''}
+                          {c.ticket.rejectedErrcode !== null
+                            ? ` · rejected (errcode ${c.ticket.rejectedErrcode})`
+                            : ''}
+                        </>
+                      ),
+                    ],
+                    [
+                      'Component token',
+                      c.token.present ? `expires ${formatTime(c.token.expiresAt)}` : 'none yet',
+                    ],
+                    [
+                      'Refresh backlog',
+                      `${c.refreshBacklog.due} due, ${c.refreshBacklog.failing} failing${c.refreshBacklog.oldestDueAt ? ` (oldest due ${formatTime(c.refreshBacklog.oldestDueAt)})` : ''}`,
+                    ],
+                    [
+                      'Failed jobs',
+                      c.failedJobs > 0 ? (
+                        <Badge status="failed" label={`${c.failedJobs} failed`} />
+                      ) : (
+                        'none'
+                      ),
+                    ],
+                    [
+                      'Last errcodes',
+                      c.lastErrcodes.length === 0
+                        ? 'none'
+                        : c.lastErrcodes
+                            .map(
+                              (e) =>
+                                `${e.errcode} (${e.accounts} account${e.accounts === 1 ? '' : 's'})`,
+                            )
+                            .join(', '),
+                    ],
+                  ]}
+                />
+              </section>
+            ))}
+          </div>
+        )}
+      </Loads>
     </section>
   );
 }

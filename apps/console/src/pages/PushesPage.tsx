@@ -1,15 +1,8 @@
 import { useState } from 'react';
 import { api, describeError, unwrap, type Schemas } from '../api/client';
+import { Pager, useCursors } from '../components/pager';
 import { DataTable, Listing } from '../components/table';
-import {
-  Badge,
-  ErrorMessage,
-  Field,
-  Loading,
-  PageTitle,
-  formatTime,
-  useLoad,
-} from '../components/ui';
+import { Badge, Field, Loads, PageTitle, formatTime, useLoad } from '../components/ui';
 import { useMe } from '../me';
 
 /** Recent pushes and messages, failed jobs (operators) and failed webhook deliveries. */
@@ -26,9 +19,9 @@ export function PushesPage() {
 }
 
 function Pushes() {
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursors = useCursors();
+  const cursor = cursors.cursor;
   const [infoType, setInfoType] = useState('');
-  const cursor = cursors[cursors.length - 1];
   const pushes = useLoad(
     () =>
       unwrap(
@@ -41,89 +34,75 @@ function Pushes() {
   return (
     <section aria-labelledby="pushes-h">
       <h2 id="pushes-h">Recent pushes from WeChat</h2>
-      <ErrorMessage>{pushes.error}</ErrorMessage>
-      {pushes.loading && !pushes.data && <Loading what="pushes" />}
-      {pushes.data && (
-        <>
-          <div className="grid-2">
-            <CountList
-              title="By InfoType"
-              rows={pushes.data.infoTypes.map((t) => [t.infoType, t.count])}
+      <Loads load={pushes} what="pushes">
+        {(data) => (
+          <>
+            <div className="grid-2">
+              <CountList
+                title="By InfoType"
+                rows={data.infoTypes.map((t) => [t.infoType, t.count])}
+              />
+              <CountList
+                title="Messages by MsgType"
+                rows={data.messageTypes.map((t) => [t.msgType, t.count])}
+              />
+            </div>
+            <Field id="p-info-type" label="Show InfoType" className="narrow-field">
+              <select
+                id="p-info-type"
+                value={infoType}
+                onChange={(e) => {
+                  setInfoType(e.target.value);
+                  cursors.restart();
+                }}
+              >
+                <option value="">All</option>
+                {[...new Set([infoType, ...data.infoTypes.map((t) => t.infoType)])]
+                  .filter((t) => t !== '')
+                  .map((t) => (
+                    <option key={t} value={t}>
+                      {t}
+                    </option>
+                  ))}
+              </select>
+            </Field>
+            <DataTable
+              label="Pushes"
+              items={data.items}
+              empty="No push received yet."
+              rowKey={(p) => p.id}
+              columns={[
+                { label: 'Received', cell: (p) => formatTime(p.receivedAt) },
+                { label: 'InfoType', cell: (p) => p.infoType },
+                {
+                  label: 'Account',
+                  className: 'mono small',
+                  cell: (p) => p.authorizerAppid ?? '—',
+                },
+                {
+                  label: 'Outcome',
+                  cell: (p) => (
+                    <>
+                      <Badge status={p.disposition} />
+                      {p.note ? <div className="small muted">{p.note}</div> : null}
+                    </>
+                  ),
+                },
+                {
+                  label: 'Content (redacted)',
+                  cell: (p) => (
+                    <details>
+                      <summary>Show</summary>
+                      <pre className="json">{JSON.stringify(p.payload, null, 2)}</pre>
+                    </details>
+                  ),
+                },
+              ]}
             />
-            <CountList
-              title="Messages by MsgType"
-              rows={pushes.data.messageTypes.map((t) => [t.msgType, t.count])}
-            />
-          </div>
-          <Field id="p-info-type" label="Show InfoType" className="narrow-field">
-            <select
-              id="p-info-type"
-              value={infoType}
-              onChange={(e) => {
-                setInfoType(e.target.value);
-                setCursors([undefined]);
-              }}
-            >
-              <option value="">All</option>
-              {[...new Set([infoType, ...pushes.data.infoTypes.map((t) => t.infoType)])]
-                .filter((t) => t !== '')
-                .map((t) => (
-                  <option key={t} value={t}>
-                    {t}
-                  </option>
-                ))}
-            </select>
-          </Field>
-          <DataTable
-            label="Pushes"
-            items={pushes.data.items}
-            empty="No push received yet."
-            rowKey={(p) => p.id}
-            columns={[
-              { label: 'Received', cell: (p) => formatTime(p.receivedAt) },
-              { label: 'InfoType', cell: (p) => p.infoType },
-              { label: 'Account', className: 'mono small', cell: (p) => p.authorizerAppid ?? '—' },
-              {
-                label: 'Outcome',
-                cell: (p) => (
-                  <>
-                    <Badge status={p.disposition} />
-                    {p.note ? <div className="small muted">{p.note}</div> : null}
-                  </>
-                ),
-              },
-              {
-                label: 'Content (redacted)',
-                cell: (p) => (
-                  <details>
-                    <summary>Show</summary>
-                    <pre className="json">{JSON.stringify(p.payload, null, 2)}</pre>
-                  </details>
-                ),
-              },
-            ]}
-          />
-          <div className="pager">
-            <button
-              type="button"
-              disabled={cursors.length === 1}
-              onClick={() => setCursors((c) => c.slice(0, -1))}
-            >
-              Newer
-            </button>
-            <button
-              type="button"
-              disabled={!pushes.data.nextCursor}
-              onClick={() => {
-                const next = pushes.data?.nextCursor;
-                if (next) setCursors((c) => [...c, next]);
-              }}
-            >
-              Older
-            </button>
-          </div>
-        </>
-      )}
+            <Pager cursors={cursors} next={data.nextCursor} labels={['Newer', 'Older']} />
+          </>
+        )}
+      </Loads>
     </section>
   );
 }

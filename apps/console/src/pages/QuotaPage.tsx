@@ -1,6 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { api, describeError, unwrap, type Schemas } from '../api/client';
-import { ConfirmDialog, ErrorMessage, Facts, PageTitle, useLoad } from '../components/ui';
+import {
+  ConfirmDialog,
+  ErrorMessage,
+  Facts,
+  Field,
+  PageTitle,
+  TextField,
+  useAction,
+  useLoad,
+} from '../components/ui';
 
 /** Operators: an API's daily quota, and a reset (10 a month) after typing the appid. */
 export function QuotaPage() {
@@ -11,7 +20,7 @@ export function QuotaPage() {
   const [error, setError] = useState<string>();
   const [target, setTarget] = useState('');
   const [confirming, setConfirming] = useState(false);
-  const [reset, setReset] = useState<{ busy?: boolean; error?: string; done?: string }>({});
+  const reset = useAction();
   const componentAppid = component || components.data?.items[0]?.appid || '';
   const resetAppid = target.trim() || componentAppid;
 
@@ -31,9 +40,8 @@ export function QuotaPage() {
       setError(describeError(err));
     }
   };
-  const doReset = async () => {
-    setReset({ busy: true });
-    try {
+  const doReset = () =>
+    reset.run(async () => {
       const result = await unwrap(
         api.POST('/v1/components/{componentAppid}/quota/reset', {
           params: { path: { componentAppid } },
@@ -41,13 +49,8 @@ export function QuotaPage() {
         }),
       );
       setConfirming(false);
-      setReset({
-        done: `Reset ${result.targetAppid}: ${result.resetsUsed} used in ${result.month}, ${result.resetsRemaining} left.`,
-      });
-    } catch (err) {
-      setReset({ error: describeError(err) });
-    }
-  };
+      return `Reset ${result.targetAppid}: ${result.resetsUsed} used in ${result.month}, ${result.resetsRemaining} left.`;
+    });
 
   return (
     <>
@@ -55,8 +58,7 @@ export function QuotaPage() {
       <form className="panel form" onSubmit={(e) => void look(e)} aria-labelledby="quota-h">
         <h2 id="quota-h">Daily quota of an API</h2>
         <div className="row">
-          <div className="field">
-            <label htmlFor="q-component">Component</label>
+          <Field id="q-component" label="Component">
             <select
               id="q-component"
               value={componentAppid}
@@ -68,17 +70,16 @@ export function QuotaPage() {
                 </option>
               ))}
             </select>
-          </div>
-          <div className="field grow">
-            <label htmlFor="q-path">API path (cgiPath)</label>
-            <input
-              id="q-path"
-              required
-              spellCheck={false}
-              value={cgiPath}
-              onChange={(e) => setCgiPath(e.target.value)}
-            />
-          </div>
+          </Field>
+          <TextField
+            id="q-path"
+            label="API path (cgiPath)"
+            className="grow"
+            required
+            spellCheck={false}
+            value={cgiPath}
+            onValue={setCgiPath}
+          />
         </div>
         <ErrorMessage>{components.error ?? error}</ErrorMessage>
         <button type="submit" className="primary" disabled={!componentAppid}>
@@ -106,23 +107,21 @@ export function QuotaPage() {
           <code>clear_quota/v2</code> resets all the call counts of the component or of one of its
           accounts. WeChat allows 10 resets a month per account.
         </p>
-        <div className="field">
-          <label htmlFor="q-target">Account appid (empty: the component itself)</label>
-          <input
-            id="q-target"
-            placeholder={componentAppid}
-            spellCheck={false}
-            value={target}
-            onChange={(e) => setTarget(e.target.value)}
-          />
-        </div>
+        <TextField
+          id="q-target"
+          label="Account appid (empty: the component itself)"
+          placeholder={componentAppid}
+          spellCheck={false}
+          value={target}
+          onValue={setTarget}
+        />
         {reset.done && <p role="status">{reset.done}</p>}
         <button
           type="button"
           className="danger"
           disabled={!componentAppid}
           onClick={() => {
-            setReset({});
+            reset.clear();
             setConfirming(true);
           }}
         >
