@@ -313,6 +313,8 @@ describe('console in a real browser', () => {
     await page.getByRole('heading', { name: 'Components' }).waitFor();
     // acme's refresh on demand is in the chart (and its text alternative).
     await page.getByText(/Token refreshes per hour: [1-9]\d* succeeded/).waitFor();
+    // Failed and queued webhook deliveries are counted beside the accounts.
+    await page.getByText('deliveries failed').waitFor();
     await shot(page, 'overview');
     await nav(page, 'Pushes & jobs').click();
     await page.getByRole('heading', { name: 'Recent pushes from WeChat' }).waitFor();

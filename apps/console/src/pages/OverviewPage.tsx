@@ -12,7 +12,10 @@ import {
 } from '../components/ui';
 import { useMe } from '../me';
 
-/** The platform at a glance: components (operators), refreshes, errcodes, token expiry. */
+/**
+ * The platform at a glance: components (operators), accounts, webhook deliveries, refreshes,
+ * errcodes, token expiry.
+ */
 export function OverviewPage() {
   const me = useMe();
   const insights = useLoad(
@@ -43,6 +46,14 @@ export function OverviewPage() {
                     </span>
                   </div>
                 ))}
+                <div className="stat">
+                  <span className="stat-value">{data.deliveries.failed}</span>
+                  <span className="stat-label">deliveries failed</span>
+                </div>
+                <div className="stat">
+                  <span className="stat-value">{data.deliveries.queued}</span>
+                  <span className="stat-label">deliveries queued</span>
+                </div>
               </div>
               <div className="grid-2">
                 <section className="panel" aria-labelledby="refresh-h">
