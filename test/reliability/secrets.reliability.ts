@@ -3,41 +3,17 @@ import { promisify } from 'node:util';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandboxApp } from '@app/sandbox';
 import { AuthorizerRefreshScheduler, AuthorizerTokenService, JsApiService } from '@app/wechat-open';
 import { ApiKeysService } from '../../apps/platform/src/access/api-keys.service.js';
 import { Receiver } from '../forwarding/receiver.js';
 import { authorizeAccount } from '../support/accounts.js';
 import { apiClient, operatorKey, tenantWithKey } from '../support/admin-api.js';
 import { until } from '../support/reliability-processes.js';
+import { Issued, startWatchedSandbox } from '../support/issued-credentials.js';
 import { startStack, TestStack } from '../support/stack.js';
 import { SCALE, summary } from './scale.js';
 
 const ACCOUNTS = SCALE === 'full' ? 20 : 3;
-/** Fields of the sandbox's answers that carry a credential it issued. */
-const ISSUED_FIELDS = new Set([
-  'ticket', // push-ticket (verify tickets) and getticket (JS-SDK tickets)
-  'component_access_token',
-  'pre_auth_code',
-  'authorization_code',
-  'authorizer_access_token',
-  'authorizer_refresh_token',
-  'authCode', // the control API's authorize
-]);
-
-/** Every string value of an issuing field, anywhere in `value`, by field. */
-function collect(value: unknown, into: Map<string, Set<string>>): void {
-  if (Array.isArray(value)) for (const v of value) collect(v, into);
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (ISSUED_FIELDS.has(k) && typeof v === 'string' && v.length >= 8) {
-        if (!into.has(k)) into.set(k, new Set());
-        into.get(k)!.add(v);
-      } else collect(v, into);
-    }
-  }
-}
-
 /** The database as an operator would dump it: plain SQL, data included. */
 async function plainDump(url: string): Promise<string> {
   const { stdout } = await promisify(execFile)('pg_dump', ['--no-owner', '--dbname', url], {
@@ -59,33 +35,14 @@ describe(`secrets: ${ACCOUNTS} accounts end to end, then the logs and a pg_dump 
   let receiver: Receiver;
   let db: Client;
   const lines: string[] = [];
-  const issued = new Map<string, Set<string>>();
+  let issued: Issued;
   const created = new Set<string>();
 
   beforeAll(async () => {
-    sandbox = await createSandboxApp({ settings: { ticketPushIntervalMs: 0 } });
-    sandbox
-      .getHttpAdapter()
-      .getInstance()
-      .addHook('onSend', (_request, _reply, payload, done) => {
-        const text =
-          typeof payload === 'string'
-            ? payload
-            : Buffer.isBuffer(payload)
-              ? payload.toString('utf8')
-              : null;
-        if (text?.startsWith('{') || text?.startsWith('[')) {
-          try {
-            collect(JSON.parse(text), issued);
-          } catch {
-            // not JSON
-          }
-        }
-        done(null, payload);
-      });
-    await sandbox.listen(0, '127.0.0.1');
+    let sandboxUrl: string;
+    ({ sandbox, url: sandboxUrl, issued } = await startWatchedSandbox());
     stack = await startStack({
-      sandboxUrl: (await sandbox.getUrl()).replace('[::1]', '127.0.0.1'),
+      sandboxUrl,
       platform: {
         logLevel: 'debug',
         forwarding: { pollIntervalMs: 100, allowPrivateNetworks: true },
