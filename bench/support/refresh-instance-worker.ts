@@ -4,6 +4,7 @@ import type { ComponentConfig } from '@app/wechat-open';
 import { createPlatformApp } from '../../apps/platform/src/platform.js';
 import type { PlatformConfig } from '../../apps/platform/src/config/platform-config.js';
 import { StatementCounter } from '../bench-util.js';
+import { testPlatformConfig } from '../../test/support/stack.js';
 
 /** What the parent sends first: where everything is, and how this instance sweeps. */
 export interface RefreshInstanceJob {
@@ -34,38 +35,25 @@ type Command = { cmd: 'sweep' } | { cmd: 'stop' };
  * off; it sweeps when told (`sweep`), counting the statements it sends, and reports.
  */
 async function main(job: RefreshInstanceJob): Promise<void> {
-  const config: PlatformConfig = {
+  // The stack's configuration: its data key opens the rows the parent sealed.
+  const base = testPlatformConfig({
     port: 0,
-    host: '127.0.0.1',
     publicBaseUrl: 'http://127.0.0.1:1',
-    logLevel: 'warn',
-    database: {
-      url: job.databaseUrl,
-      embeddedDir: '',
-      poolSize: job.poolSize,
-      runMigrations: false,
-    },
+    database: { url: job.databaseUrl, poolSize: job.poolSize },
     components: [job.component],
-    // The stack's key (test/support/stack.ts): the rows the parent sealed open here.
-    dataKeys: [{ kid: 't1', key: Buffer.alloc(32, 7) }],
-    wechat: { apiBaseUrl: job.sandboxUrl, mpBaseUrl: job.sandboxUrl, openBaseUrl: job.sandboxUrl },
-    sandbox: { port: 0, ticketPushIntervalMs: 0 },
-    httpTimeoutMs: 2000,
-    componentTokenRefreshMarginSec: 900,
-    ticketStaleAfterSec: 1800,
-    componentCron: '*/1 * * * * *',
-    maxXmlBytes: 64 * 1024,
+    sandboxUrl: job.sandboxUrl,
+    instanceId: job.instanceId,
+  });
+  const config: PlatformConfig = {
+    ...base,
+    logLevel: 'warn',
     schedulers: false,
-    rateLimits: { adminPerMin: 600, tokenApiPerMin: 60_000 },
-    preAuthSessionTtlSec: 1800,
-    returnUrlAllowList: { '*': ['https://dashboard.example.com/return/'] },
     authorizer: {
-      refreshCron: '*/1 * * * * *',
+      ...base.authorizer,
       refreshConcurrency: job.concurrency,
       refreshRatePerSec: job.ratePerSec,
       refreshBatchSize: 200,
     },
-    instanceId: job.instanceId,
   };
   const app = await createPlatformApp(
     config,

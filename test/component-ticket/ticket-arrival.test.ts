@@ -6,7 +6,14 @@ import { createPlatformApp } from '../../apps/platform/src/platform.js';
 import { PlatformConfig } from '../../apps/platform/src/config/platform-config.js';
 import { createTestDatabase } from '../support/database.js';
 import { SandboxControl } from '../support/sandbox-control.js';
-import { eventually, freePort, newComponent, startStack, TestStack } from '../support/stack.js';
+import {
+  eventually,
+  freePort,
+  newComponent,
+  startStack,
+  TestStack,
+  testPlatformConfig,
+} from '../support/stack.js';
 
 /** A cron that never fires while a test runs: only the ticket itself can start a mint. */
 const NEVER = '0 0 0 1 1 *';
@@ -55,26 +62,15 @@ describe('when a verify ticket arrives', () => {
       authDomain: `127.0.0.1:${port}`,
     });
     const config: PlatformConfig = {
-      port,
-      host: '127.0.0.1',
-      publicBaseUrl: base,
-      logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
-      database: { url: db.url, embeddedDir: '', poolSize: db.poolSize, runMigrations: false },
-      components: [component],
-      dataKeys: [{ kid: 't1', key: Buffer.alloc(32, 7) }],
-      wechat: { apiBaseUrl: sandbox.url, mpBaseUrl: sandbox.url, openBaseUrl: sandbox.url },
-      sandbox: { port: 0, ticketPushIntervalMs: 0 },
-      httpTimeoutMs: 2000,
-      componentTokenRefreshMarginSec: 900,
-      ticketStaleAfterSec: 1800,
-      componentCron: '*/1 * * * * *',
-      maxXmlBytes: 64 * 1024,
-      schedulers: true,
-      rateLimits: { adminPerMin: 600, tokenApiPerMin: 60_000 },
-      preAuthSessionTtlSec: 1800,
+      ...testPlatformConfig({
+        port,
+        publicBaseUrl: base,
+        database: db,
+        components: [component],
+        sandboxUrl: sandbox.url,
+        instanceId: 'slow-start',
+      }),
       returnUrlAllowList: {},
-      authorizer: { refreshCron: '*/1 * * * * *' },
-      instanceId: 'slow-start',
     };
     const app: NestFastifyApplication = await createPlatformApp(
       config,

@@ -68,6 +68,50 @@ export function newComponent(): ComponentConfig {
   };
 }
 
+/** Where a test platform instance listens and what it talks to. */
+export interface TestPlatformTarget {
+  port: number;
+  publicBaseUrl: string;
+  database: { url: string; poolSize: number };
+  components: ComponentConfig[];
+  sandboxUrl: string;
+  instanceId: string;
+}
+
+/**
+ * The configuration every test and bench platform instance starts from: the test data key (so
+ * instances in other processes open the same rows), short crons, schedulers on, quiet logs.
+ */
+export function testPlatformConfig(t: TestPlatformTarget): PlatformConfig {
+  return {
+    port: t.port,
+    host: '127.0.0.1',
+    publicBaseUrl: t.publicBaseUrl,
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    database: {
+      url: t.database.url,
+      embeddedDir: '',
+      poolSize: t.database.poolSize,
+      runMigrations: false,
+    },
+    components: t.components,
+    dataKeys: [{ kid: 't1', key: Buffer.alloc(32, 7) }],
+    wechat: { apiBaseUrl: t.sandboxUrl, mpBaseUrl: t.sandboxUrl, openBaseUrl: t.sandboxUrl },
+    sandbox: { port: 0, ticketPushIntervalMs: 0 },
+    httpTimeoutMs: 2000,
+    componentTokenRefreshMarginSec: 900,
+    ticketStaleAfterSec: 1800,
+    componentCron: '*/1 * * * * *',
+    maxXmlBytes: 64 * 1024,
+    schedulers: true,
+    rateLimits: { adminPerMin: 600, tokenApiPerMin: 60_000 },
+    preAuthSessionTtlSec: 1800,
+    returnUrlAllowList: { '*': ['https://dashboard.example.com/return/'] },
+    authorizer: { refreshCron: '*/1 * * * * *' },
+    instanceId: t.instanceId,
+  };
+}
+
 /**
  * The sandbox (in-process, real HTTP), a database of this test file's own, and a platform
  * instance wired to both, as `npm start` wires them but on random ports.
@@ -96,26 +140,14 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     overrides: Partial<PlatformConfig> = {},
   ): Promise<TestPlatform> => {
     const config: PlatformConfig = {
-      port: listenPort,
-      host: '127.0.0.1',
-      publicBaseUrl: base,
-      logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
-      database: { url: db.url, embeddedDir: '', poolSize: db.poolSize, runMigrations: false },
-      components: [component, ...(options.extraComponents ?? [])],
-      dataKeys: [{ kid: 't1', key: Buffer.alloc(32, 7) }],
-      wechat: { apiBaseUrl: sandbox.url, mpBaseUrl: sandbox.url, openBaseUrl: sandbox.url },
-      sandbox: { port: 0, ticketPushIntervalMs: 0 },
-      httpTimeoutMs: 2000,
-      componentTokenRefreshMarginSec: 900,
-      ticketStaleAfterSec: 1800,
-      componentCron: '*/1 * * * * *',
-      maxXmlBytes: 64 * 1024,
-      schedulers: true,
-      rateLimits: { adminPerMin: 600, tokenApiPerMin: 60_000 },
-      preAuthSessionTtlSec: 1800,
-      returnUrlAllowList: { '*': ['https://dashboard.example.com/return/'] },
-      authorizer: { refreshCron: '*/1 * * * * *' },
-      instanceId: `test-${instances.length + 1}`,
+      ...testPlatformConfig({
+        port: listenPort,
+        publicBaseUrl: base,
+        database: db,
+        components: [component, ...(options.extraComponents ?? [])],
+        sandboxUrl: sandbox.url,
+        instanceId: `test-${instances.length + 1}`,
+      }),
       ...options.platform,
       ...overrides,
     };
