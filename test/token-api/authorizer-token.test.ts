@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthorizerTokenService, WriteBatcher } from '@app/wechat-open';
+import { AuthorizerTokenRepository } from '../../libs/wechat-open/src/authorizer/authorizer-token.repository.js';
 import { authorizeAccount } from '../support/accounts.js';
 import { startStack, TestPlatform, TestStack } from '../support/stack.js';
 
@@ -51,6 +52,26 @@ describe('AuthorizerTokenService: getAuthorizerToken and rejectToken', () => {
     for (const other of [stale, fresh.slice(0, -1), `${fresh}x`, ''])
       expect((await tokens.rejectToken(a.appid, other)).token).toBe(fresh);
     expect(await refreshes(a.appid)).toBe(before + 1);
+  });
+
+  it('an on-demand claim is refused once the row has moved past the version that was read', async () => {
+    // The race behind a double refresh: an instance reads the row (due), another stores a new
+    // token, then the first claims. The claim is a compare-and-swap on the version it read.
+    const a = await authorizeAccount(stack);
+    const tokens = stack.platform.get(AuthorizerTokenService);
+    const repo = stack.platform.get(AuthorizerTokenRepository);
+    const read = (await repo.find(stack.component.appid, a.appid))!;
+    const stale = await tokens.getAuthorizerAccessToken(a.appid);
+    await tokens.rejectToken(a.appid, stale);
+    const now = new Date();
+    const until = new Date(now.getTime() + 30_000);
+    const claim = (version: number) =>
+      repo.claimOne(stack.component.appid, a.appid, 'late', now, until, version);
+    expect(await claim(read.version)).toBeNull();
+    const current = (await repo.find(stack.component.appid, a.appid))!;
+    expect(current.version).toBe(read.version + 1);
+    expect(current.leaseOwner).toBeNull();
+    expect((await claim(current.version))?.version).toBe(current.version);
   });
 
   it('two instances told of the same token refresh it once between them', async ({ skip }) => {

@@ -210,7 +210,9 @@ export class AuthorizerTokenRepository {
   /**
    * Claims one token for an on-demand refresh, unless its lease is held (by anyone, this instance
    * included) or it is backing off after failures (a 45009 pause, a -1 backoff): on demand obeys
-   * the same plan as the sweep.
+   * the same plan as the sweep. Only while the row is still at `version`, the one the caller read
+   * and found wanting: once another instance has stored a newer token, that token is read, not
+   * refreshed a second time.
    */
   async claimOne(
     componentAppid: string,
@@ -218,6 +220,7 @@ export class AuthorizerTokenRepository {
     owner: string,
     now: Date,
     leaseUntil: Date,
+    version: number,
   ): Promise<ClaimedToken | null> {
     const result = await this.tokens()
       .createQueryBuilder()
@@ -226,6 +229,7 @@ export class AuthorizerTokenRepository {
       .where({
         componentAppid,
         authorizerAppid,
+        version: String(version),
         refreshTokenCiphertext: Not(IsNull()),
         leaseUntil: Or(IsNull(), LessThan(now)),
       })

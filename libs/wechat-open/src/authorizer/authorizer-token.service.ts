@@ -177,9 +177,12 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
           row.expiresAt!.getTime(),
           lifetimeMs(row.expiresAt, row.refreshedAt),
         ),
-      // The claim returns no access token: its own conditions are what `blocked` checks, and
-      // the refreshed token is read back from the row.
-      tryLease: async (k) => {
+      // The claim returns no access token: its own conditions are what `blocked` checks, plus
+      // the version of the row just read (a token stored since then is served, not refreshed
+      // again), and the refreshed token is read back from the row.
+      tryLease: async (k, row) => {
+        // `read` throws rather than return no row, so there is always one here.
+        if (row === null) return null;
         const now = this.clock.now();
         const claim = await this.tokens.claimOne(
           k.componentAppid,
@@ -187,6 +190,7 @@ export class AuthorizerTokenService implements OnApplicationShutdown {
           this.options.instanceId,
           now,
           new Date(now.getTime() + this.leaseMs),
+          row.version,
         );
         return claim && { lease: claim };
       },
