@@ -8,6 +8,7 @@ import { WebhookDeliveryRetention1796272550497 } from './1796272550497-WebhookDe
 import { AppendOnlyTruncate1796272976869 } from './1796272976869-AppendOnlyTruncate.js';
 import { RetentionFunction1796275106027 } from './1796275106027-RetentionFunction.js';
 import { CallbackIps1796275636924 } from './1796275636924-CallbackIps.js';
+import { RetentionRole1796293422444 } from './1796293422444-RetentionRole.js';
 
 /**
  * The platform's own migrations (tables of the app, not the library's: tenants, API keys,
@@ -23,6 +24,7 @@ export const APP_MIGRATIONS: (new () => MigrationInterface)[] = [
   AppendOnlyTruncate1796272976869,
   RetentionFunction1796275106027,
   CallbackIps1796275636924,
+  RetentionRole1796293422444,
 ];
 
 /**

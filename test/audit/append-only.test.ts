@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TestDatabase } from '../support/database.js';
@@ -5,8 +6,9 @@ import { seedAuditedTables } from './seed.js';
 
 /**
  * The append-only tables refuse UPDATE and DELETE (trigger forbid_change()). The one way past it
- * is the retention exemption: a DELETE on a log table while wop.retention_pruning is 'on' for the
- * transaction, which only the retention function is to set; history and quota resets stay.
+ * is the retention exemption: a DELETE on a log table by the role wop_retention (the owner of the
+ * SECURITY DEFINER retention function) while wop.retention_pruning is 'on'; a session that sets
+ * the option itself is refused; history and quota resets stay.
  */
 describe('append-only tables', () => {
   let db: TestDatabase;
@@ -34,11 +36,18 @@ describe('append-only tables', () => {
     'quota_reset',
   ];
 
-  /** The error message of `sql`, run in a transaction rolled back afterwards (null: it passed). */
-  async function refusal(sql: string, pruning = false): Promise<string | null> {
+  /**
+   * The error message of `sql`, run in a transaction rolled back afterwards (null: it passed).
+   * `as`: 'setting' sets wop.retention_pruning first (what anyone with DELETE on a table can do);
+   * 'retention' also runs as the role wop_retention, as inside prune_retention_batch(); a role name
+   * runs as that role with the setting on.
+   */
+  async function refusal(sql: string, as?: string): Promise<string | null> {
     await c.query('BEGIN');
     try {
-      if (pruning) await c.query(`SELECT set_config('wop.retention_pruning', 'on', true)`);
+      if (as) await c.query(`SELECT set_config('wop.retention_pruning', 'on', true)`);
+      if (as && as !== 'setting')
+        await c.query(`SET LOCAL ROLE ${as === 'retention' ? 'wop_retention' : as}`);
       const r = await c.query(sql);
       return r.command !== 'TRUNCATE' && r.rowCount === 0 ? 'no row touched' : null;
     } catch (error) {
@@ -54,20 +63,53 @@ describe('append-only tables', () => {
     expect(await refusal(`TRUNCATE ${table}`)).toBe(`${table} is append-only`);
   });
 
-  it('lets the retention exemption delete from the logs, never update, never touch history', async () => {
+  it('lets the retention role delete from the logs, never update, never touch history', async () => {
+    // Refused by the trigger, or before it: the role holds only SELECT and DELETE on the logs.
+    const refused = /is append-only|permission denied/;
     for (const log of ['wechat_event_log', 'authorizer_refresh_log', 'secret_access_log']) {
-      expect(await refusal(`DELETE FROM ${log}`, true), log).toBeNull();
-      expect(await refusal(`UPDATE ${log} SET id = id`, true)).toBe(`${log} is append-only`);
+      expect(await refusal(`DELETE FROM ${log}`, 'retention'), log).toBeNull();
+      expect(await refusal(`UPDATE ${log} SET id = id`, 'retention')).toMatch(refused);
+      expect(await refusal(`UPDATE ${log} SET id = id`, 'setting')).toBe(`${log} is append-only`);
     }
-    for (const kept of ['authorizer_history', 'quota_reset'])
-      expect(await refusal(`DELETE FROM ${kept}`, true)).toBe(`${kept} is append-only`);
-    expect(await refusal('TRUNCATE authorizer_refresh_log', true)).toBe(
+    for (const kept of ['authorizer_history', 'quota_reset']) {
+      expect(await refusal(`DELETE FROM ${kept}`, 'retention')).toMatch(refused);
+      expect(await refusal(`DELETE FROM ${kept}`, 'setting')).toBe(`${kept} is append-only`);
+    }
+    expect(await refusal('TRUNCATE authorizer_refresh_log', 'retention')).toMatch(refused);
+    expect(await refusal('TRUNCATE authorizer_refresh_log', 'setting')).toBe(
       'authorizer_refresh_log is append-only',
     );
-    // The setting is the transaction's own: the next one is refused again.
-    expect(await refusal('DELETE FROM authorizer_refresh_log')).toBe(
-      'authorizer_refresh_log is append-only',
-    );
+    // The role alone, without the setting (which only the function's SET clause turns on): refused.
+    await c.query('BEGIN');
+    try {
+      await c.query('SET LOCAL ROLE wop_retention');
+      await expect(c.query('DELETE FROM authorizer_refresh_log')).rejects.toThrow(
+        'authorizer_refresh_log is append-only',
+      );
+    } finally {
+      await c.query('ROLLBACK');
+    }
+  });
+
+  it('refuses a DELETE by a session that merely sets wop.retention_pruning', async () => {
+    // The migrating role itself (the tables' owner here), setting the option: refused.
+    for (const log of ['wechat_event_log', 'authorizer_refresh_log', 'secret_access_log'])
+      expect(await refusal(`DELETE FROM ${log}`, 'setting'), log).toBe(`${log} is append-only`);
+    if (db.kind === 'embedded') return; // PGlite: one session, no other role to speak of
+    // A role granted DELETE on every log, as a service or a DBA's role might be: refused too.
+    const role = `wop_deleter_${randomBytes(4).toString('hex')}`;
+    await c.query(`CREATE ROLE ${role} NOLOGIN`);
+    const logs = 'wechat_event_log, authorizer_refresh_log, secret_access_log';
+    try {
+      await c.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+      await c.query(`GRANT SELECT, DELETE ON ${logs} TO ${role}`);
+      for (const log of ['wechat_event_log', 'authorizer_refresh_log', 'secret_access_log'])
+        expect(await refusal(`DELETE FROM ${log}`, role), log).toBe(`${log} is append-only`);
+    } finally {
+      await c.query(`REVOKE ALL ON ${logs} FROM ${role}`);
+      await c.query(`REVOKE ALL ON SCHEMA public FROM ${role}`);
+      await c.query(`DROP ROLE ${role}`);
+    }
   });
 
   it('every table with a trigger on forbid_change() is one of these', async () => {

@@ -177,6 +177,56 @@ describe('retention', () => {
     }
   });
 
+  it('a role granted EXECUTE prunes through the function, never by setting the option itself', async () => {
+    if (db.kind === 'embedded') return; // PGlite has no roles to speak of
+    await c.query(
+      `INSERT INTO authorizer_refresh_log (component_appid, authorizer_appid, instance, trigger,
+                                           result, duration_ms, at)
+       SELECT $1, $2, 'i', 'schedule', 'ok', 1, now() - interval '40 days'
+         FROM generate_series(1, 5)`,
+      [COMPONENT, ACCOUNT],
+    );
+    const role = `wop_pruner_${randomBytes(4).toString('hex')}`;
+    await c.query(`CREATE ROLE ${role} NOLOGIN`);
+    try {
+      await c.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+      await c.query(`GRANT SELECT, DELETE ON authorizer_refresh_log TO ${role}`);
+      await c.query(
+        `GRANT EXECUTE ON FUNCTION prune_retention_batch(text, timestamptz, integer) TO ${role}`,
+      );
+      await c.query('BEGIN');
+      try {
+        await c.query(`SET LOCAL ROLE ${role}`);
+        await c.query(`SELECT set_config('wop.retention_pruning', 'on', true)`);
+        await expect(
+          c.query(`DELETE FROM authorizer_refresh_log WHERE at < now() - interval '1 day'`),
+        ).rejects.toThrow('authorizer_refresh_log is append-only');
+      } finally {
+        await c.query('ROLLBACK');
+      }
+      await c.query('BEGIN');
+      try {
+        await c.query(`SET LOCAL ROLE ${role}`);
+        const { rows } = await c.query<{ n: number }>(
+          `SELECT prune_retention_batch('authorizer_refresh_log', now() - interval '2 days', 100) AS n`,
+        );
+        expect(rows[0].n).toBe(5);
+        await c.query('COMMIT');
+      } catch (error) {
+        await c.query('ROLLBACK');
+        throw error;
+      }
+      expect(await count(`authorizer_refresh_log WHERE at < now() - interval '1 day'`)).toBe(0);
+    } finally {
+      await c.query(
+        `REVOKE ALL ON FUNCTION prune_retention_batch(text, timestamptz, integer) FROM ${role}`,
+      );
+      await c.query(`REVOKE ALL ON authorizer_refresh_log FROM ${role}`);
+      await c.query(`REVOKE ALL ON SCHEMA public FROM ${role}`);
+      await c.query(`DROP ROLE ${role}`);
+    }
+  });
+
   it('an ordinary role cannot execute the function', async () => {
     if (db.kind === 'embedded') return; // PGlite has no roles to speak of
     const role = `wop_retention_probe_${randomBytes(4).toString('hex')}`;
@@ -198,7 +248,7 @@ describe('retention', () => {
         `SELECT pg_get_userbyid(proowner) AS owner, prosecdef AS definer FROM pg_proc
           WHERE proname = 'prune_retention_batch'`,
       );
-      expect(rows).toEqual([{ owner: 'postgres', definer: true }]);
+      expect(rows).toEqual([{ owner: 'wop_retention', definer: true }]);
     } finally {
       await c.query(`REVOKE ALL ON SCHEMA public FROM ${role}`);
       await c.query(`DROP ROLE ${role}`);

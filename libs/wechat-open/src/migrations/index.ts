@@ -13,6 +13,7 @@ import { SchemaComments1796271668101 } from './1796271668101-SchemaComments.js';
 import { EventDispatchComments1796272293530 } from './1796272293530-EventDispatchComments.js';
 import { AppendOnlyTruncate1796272974823 } from './1796272974823-AppendOnlyTruncate.js';
 import { MessageDedupeMsgType1796281552205 } from './1796281552205-MessageDedupeMsgType.js';
+import { RetentionRoleExemption1796293422443 } from './1796293422443-RetentionRoleExemption.js';
 
 /**
  * The library's schema, every migration oldest first (raw SQL, each with a real down()). Give it
@@ -35,4 +36,5 @@ export const wechatOpenMigrations = [
   EventDispatchComments1796272293530,
   AppendOnlyTruncate1796272974823,
   MessageDedupeMsgType1796281552205,
+  RetentionRoleExemption1796293422443,
 ];
