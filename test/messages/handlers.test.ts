@@ -91,6 +91,11 @@ class HostHandlers {
     record('onAcme', ctx);
   }
 
+  @OnWechatMessage({ tenantId: 'globex' })
+  onGlobex(ctx: WechatMessageContext): void {
+    record('onGlobex', ctx);
+  }
+
   @OnWechatMessage({ authorizerAppid: ONLY_B_APPID, msgType: ['image', 'text'] })
   onlyB(ctx: WechatMessageContext): void {
     record('onlyB', ctx);
@@ -209,8 +214,28 @@ describe('the message URL with host handlers', () => {
     expect(seen.sort()).toEqual(
       ['onSubscribe:a', 'critical:a', 'onText:a', 'critical:b', 'onText:b', 'onlyB:b'].sort(),
     );
-    // No account here has a tenant: a tenantId filter never matches.
+    // Neither account has a tenant: a tenantId filter never matches.
     expect(callsOf('onAcme')).toEqual([]);
+    expect(callsOf('onGlobex')).toEqual([]);
+  });
+
+  it("runs a handler filtered on the account's tenant, and not one filtered on another tenant", async () => {
+    const c = newAccount('official_account');
+    await authorize(c);
+    // Bound before the account's first message (the message URL caches account records); the
+    // registry binds tenants through authorization sessions, here the row is set directly.
+    await stack.platform
+      .get(DataSource)
+      .query(`UPDATE authorizer SET tenant_id = 'acme' WHERE authorizer_appid = $1`, [c.appid]);
+    const result = await send(c, { content: 'for the tenant' });
+    expect(result).toMatchObject({ delivered: true, attempts: 1, rawReply: 'success' });
+    // Every matching handler starts before the answer, and none replies: all have run.
+    const ran = calls
+      .filter((call) => call.authorizerAppid === c.appid)
+      .map((call) => call.handler);
+    expect(ran.sort()).toEqual(['critical', 'onAcme', 'onText']);
+    expect(callsOf('onAcme', 'for the tenant')).toHaveLength(1);
+    expect(callsOf('onGlobex')).toEqual([]);
   });
 
   it('answers success when a handler throws, and when a reply is unusable', async () => {
