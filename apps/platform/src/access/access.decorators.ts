@@ -10,16 +10,19 @@ import type { ApiKeyKind } from './access.entities.js';
 import { ACCESS_KINDS, AccessGuard } from './access.guard.js';
 import { KeyThrottlerGuard } from './key-throttler.guard.js';
 import type { Principal } from './principal.js';
+import { DeclaredInputsGuard } from '../common/declared-inputs.guard.js';
 import { ErrorBody } from '../common/error-body.dto.js';
 
 /**
  * The route needs an API key of one of these kinds (`Authorization: Bearer <key>`), and is
- * rate-limited per key. Documents the security scheme and the 401 / 403 / 429 answers.
+ * rate-limited per key. Then a query string or a body the handler does not declare is refused
+ * (400 VALIDATION_FAILED, as a DTO refuses unknown fields). Documents the security scheme and the
+ * 401 / 403 / 429 answers.
  */
 export function ApiAccess(...kinds: ApiKeyKind[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(ACCESS_KINDS, kinds),
-    UseGuards(AccessGuard, KeyThrottlerGuard),
+    UseGuards(AccessGuard, KeyThrottlerGuard, DeclaredInputsGuard),
     ApiBearerAuth('apiKey'),
     ApiResponse({ status: 401, description: 'AUTH_MISSING / AUTH_INVALID', type: ErrorBody }),
     ApiResponse({
