@@ -101,8 +101,21 @@ const toClaimed = (r: Row): ClaimedToken => ({
 });
 
 /**
- * authorizer_token and authorizer_refresh_log. Every write that ends a refresh also appends its
- * log row and announces the new version (NOTIFY) in the same statement: one round trip a token.
+ * authorizer_token and authorizer_refresh_log. The one place that writes authorizer_token: all
+ * of its SQL is here. Three services call the writing methods, each for its own step of a
+ * token's life, and never the others' (none of them builds a query):
+ * - AuthorizerRefreshScheduler: `claimDue`, the sweep's batch claim (lease columns only: one
+ *   round trip for many tokens); it hands each claim to AuthorizerTokenService.
+ * - AuthorizerTokenService: a refresh, under a lease: `claimOne` (on demand), `renewLeases` (the
+ *   heartbeat), `saveRefreshedBatch`, `saveFailure`, `replaceRefreshToken`; and `expireVersion`
+ *   after WeChat refused a token (40001).
+ * - AuthorizerTokenStore: what the registry changes, inside the registry's transaction:
+ *   `upsertTokens` (a redeemed code, a refresh token recovered by the list sync) and `erase`
+ *   (revoked, needs re-authorization, detached).
+ * Outside the library, only the platform's data-key rotation rewrites the table: it re-seals the
+ * `*_ciphertext` columns in place under compare-and-swap, leaving values and version as they are.
+ * Every write that ends a refresh also appends its log row and announces the new version
+ * (NOTIFY) in the same statement: one round trip a token.
  */
 @Injectable()
 export class AuthorizerTokenRepository {

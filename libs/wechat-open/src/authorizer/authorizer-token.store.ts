@@ -20,11 +20,15 @@ export interface RedeemedTokens {
 }
 
 /**
- * The token side's door for the registry: the only place besides AuthorizerTokenService that
- * writes authorizer_token. The registry's changes (a redemption, a recovered refresh token, a
- * revocation) pass their EntityManager, so that the token write commits with the record's.
- * Kept apart from AuthorizerTokenService, which itself calls the registry (revoke,
- * needs_reauth): the two never depend on each other in a circle.
+ * The token side's door for the registry (AuthorizerRegistryService, the code redemption, the
+ * list sync): they ask it and never touch authorizer_token themselves. It seals the tokens and
+ * plans the first refresh; the SQL is AuthorizerTokenRepository's, the one place that writes the
+ * table (its comment lists every caller: this store for the registry's changes,
+ * AuthorizerRefreshScheduler and AuthorizerTokenService for refreshes). The registry's changes (a
+ * redemption, a recovered refresh token, a revocation, a detach) pass their EntityManager, so
+ * that the token write commits with the record's. Kept apart from AuthorizerTokenService, which
+ * itself calls the registry (revoke, needs_reauth): the two never depend on each other in a
+ * circle.
  */
 @Injectable()
 export class AuthorizerTokenStore {
