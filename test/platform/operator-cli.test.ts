@@ -7,7 +7,9 @@ import {
   OperatorContext,
 } from '../../apps/platform/src/cli/operator-commands.js';
 import { OperatorService } from '../../apps/platform/src/operator/operator.service.js';
+import { MIGRATIONS } from '../../migrations/index.js';
 import { authorizeAccount } from '../support/accounts.js';
+import { createEmptyDatabase, EmptyDatabase } from '../support/empty-database.js';
 import { eventually, startStack, TestStack } from '../support/stack.js';
 
 type Json = Record<string, unknown>;
@@ -269,4 +271,68 @@ describe('operator CLI', () => {
       process.env = saved;
     }
   });
+});
+
+/**
+ * `migrate status` through the CLI against a fresh database (DATABASE_URL, as an operator runs
+ * it): every migration of the build pending before `migrate run`, none after.
+ */
+describe('operator CLI: migrate status', () => {
+  let db: EmptyDatabase;
+  beforeAll(async () => {
+    db = await createEmptyDatabase();
+  });
+  afterAll(() => db?.drop());
+
+  const cli = async (args: string[]) => {
+    let out = '';
+    let err = '';
+    const saved = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = db.url;
+    try {
+      const code = await runCli(args, {
+        out: (s) => (out += s),
+        err: (s) => (err += s),
+        stdin: () => '',
+      });
+      return { code, out, err };
+    } finally {
+      if (saved === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved;
+    }
+  };
+  const status = async () => {
+    const r = await cli(['migrate', 'status', '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    return JSON.parse(r.out) as { name: string; timestamp: number; state: string }[];
+  };
+  const names = MIGRATIONS.map((M) => new M().name ?? M.name);
+
+  it('lists every migration pending on a fresh database, none after migrate run', async () => {
+    const before = await status();
+    expect(before.map((m) => m.name)).toEqual(
+      [...names].sort((a, b) => Number(a.slice(-13)) - Number(b.slice(-13))),
+    );
+    expect(before.every((m) => m.state === 'pending')).toBe(true);
+    expect(before.every((m) => `${m.timestamp}` === m.name.slice(-13))).toBe(true);
+    const table = await cli(['migrate', 'status']);
+    expect(table.code).toBe(0);
+    const lines = table.out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^MIGRATION\s+STATE$/);
+    expect(lines[1]).toMatch(new RegExp(`^${before[0].name}\\s+pending$`));
+    expect(lines.at(-1)).toBe(`0 applied, ${names.length} pending`);
+    expect(lines).toHaveLength(names.length + 2);
+
+    const run = await cli(['migrate', 'run']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+
+    const after = await status();
+    expect(after.map((m) => m.name)).toEqual(before.map((m) => m.name));
+    expect(after.filter((m) => m.state !== 'applied')).toEqual([]);
+    expect((await cli(['migrate', 'status'])).out.trimEnd().split('\n').at(-1)).toBe(
+      `${names.length} applied, 0 pending`,
+    );
+  }, 120_000);
 });

@@ -13,6 +13,8 @@ import { ApiKeyEntity, TenantEntity } from './access/access.entities.js';
 import { AccessRepository } from './access/access.repository.js';
 import { ApiKeysService } from './access/api-keys.service.js';
 import { auditorRoleSql, DEFAULT_AUDITOR_ROLE } from './audit/auditor-role.sql.js';
+import { formatJson } from './cli/cli-table.js';
+import { formatMigrationStatus, migrationStatus } from './cli/migration-status.js';
 import { OperatorContext, registerOperatorCommands } from './cli/operator-commands.js';
 import { PLATFORM_ENTITIES } from './entities.js';
 import { validateEnvironment } from './config/environment.js';
@@ -150,7 +152,9 @@ export function buildCli({ out, err, stdin, errIsTty }: CliIo, context?: Operato
 
   const migrate = program
     .command('migrate')
-    .description('Apply or revert database migrations (DATABASE_URL, else the embedded database).');
+    .description(
+      'Apply, revert or list database migrations (DATABASE_URL, else the embedded database).',
+    );
   migrate
     .command('run')
     .description('apply every pending migration')
@@ -170,6 +174,18 @@ export function buildCli({ out, err, stdin, errIsTty }: CliIo, context?: Operato
             ? 'reverted the newest migration\n'
             : 'nothing to revert\n',
         );
+      }),
+    );
+  migrate
+    .command('status')
+    .description(
+      'list every migration, applied or pending (and any applied one this build does not know)',
+    )
+    .option('--json', 'print JSON: [{name, timestamp, state}], state applied | pending | unknown')
+    .action((o: { json?: boolean }) =>
+      withDatabase(async (url) => {
+        const statuses = await migrationStatus(url);
+        out(o.json ? formatJson(statuses) : formatMigrationStatus(statuses));
       }),
     );
   program
