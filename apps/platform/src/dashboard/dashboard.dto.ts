@@ -141,13 +141,6 @@ export class AuthorizationSessionStatusDto {
   @ApiProperty() expiresAt!: Date;
 }
 
-export class QrQueryDto {
-  @ApiPropertyOptional({ enum: ['png', 'svg'], description: 'default svg' })
-  @IsOptional()
-  @IsIn(['png', 'svg'])
-  format?: 'png' | 'svg';
-}
-
 export class AuthorizerQueryDto extends PageLimitQueryDto {
   @ApiPropertyOptional({ description: 'operator keys: one tenant; tenant keys: their own only' })
   @IsOptional()
