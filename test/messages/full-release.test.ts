@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FULL_RELEASE_TEST_ACCOUNTS } from '@app/wechat-open';
+import { AuthorizerService, FULL_RELEASE_TEST_ACCOUNTS } from '@app/wechat-open';
 import { messagePush, postMessage, textMessage } from './message-push.js';
-import { startStack, TestStack } from '../support/stack.js';
+import { newAccount } from '../support/accounts.js';
+import { eventually, startStack, TestStack } from '../support/stack.js';
 
 interface Report {
   passed: boolean;
@@ -56,6 +57,42 @@ describe('the full-release (全网发布) robot test, run by the sandbox as WeCh
     expect(report.cases.filter((c) => !c.passed)).toEqual([]);
     expect(report.groups).toHaveLength(1);
   }, 60_000);
+
+  it("answers a test account recognised by user name on another appid through that appid's customer-service API", async () => {
+    // WeChat puts the appid of the account a message belongs to in the URL (§6.1): when only
+    // ToUserName names a test account, the URL's appid is still the account whose token answers.
+    const mp = FULL_RELEASE_TEST_ACCOUNTS.find((a) => a.group === 5 && a.kind === 'mini_program')!;
+    const account = { ...newAccount('mini_program'), userName: mp.userName };
+    await stack.sandbox.addAccount(account);
+    await stack.sandbox.authorize(stack.component.appid, account.appid);
+    const accounts = stack.platform.get(AuthorizerService);
+    await eventually(
+      async () =>
+        (await accounts.tokenHealth(stack.component.appid, account.appid))?.hasAccessToken,
+      20_000,
+    );
+    const res = await postMessage(
+      stack.platform.url,
+      stack.component.appid,
+      account.appid,
+      messagePush(
+        stack.component,
+        textMessage(mp.userName, 'o_robot_by_name', 'TESTCOMPONENT_MSG_TYPE_TEXT'),
+      ),
+    );
+    // A mini program cannot reply passively: empty at once, then the customer-service API.
+    expect([res.status, res.body]).toEqual([200, '']);
+    const sentBy = (appid: string) =>
+      stack.sandbox.request<{ body: { touser: string; text?: { content: string } } }[]>(
+        'GET',
+        `/sandbox/accounts/${appid}/sent-messages`,
+      );
+    const isAnswer = (m: { body: { touser: string; text?: { content: string } } }) =>
+      m.body.touser === 'o_robot_by_name' &&
+      m.body.text?.content === 'TESTCOMPONENT_MSG_TYPE_TEXT_callback';
+    await eventually(async () => (await sentBy(account.appid)).some(isAnswer), 20_000);
+    expect((await sentBy(mp.appid)).filter(isAnswer)).toEqual([]);
+  });
 
   it('leaves the test accounts to the host when the robot is off (FULL_RELEASE_TEST=false)', async () => {
     const off = await stack.startInstance({
