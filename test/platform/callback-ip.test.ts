@@ -144,4 +144,37 @@ describe("WeChat's callback IP list", () => {
     expect(second).toEqual({ status: 200, body: 'success' });
     expect(await count('wechat_event_log')).toBe(events + 2);
   });
+
+  it('fetches getcallbackip again once the kept list is a day old, not before', async () => {
+    await stack.sandbox.settings({ callbackIps: ['203.0.113.8'] });
+    const calls = async () => (await stack.sandbox.counters()).calls.getcallbackip;
+    const fetched = async () =>
+      (
+        await db.query<{ age: number }>(
+          `SELECT extract(epoch FROM now() - fetched_at)::float AS age FROM wechat_callback_ip`,
+        )
+      ).rows.map((r) => r.age);
+    const before = await calls();
+    // Schedulers off: the hourly cron of these instances must not race the refresh asked here.
+    // Almost a day old: kept as is.
+    await db.query(`UPDATE wechat_callback_ip SET fetched_at = now() - interval '23 hours'`);
+    const young = (await stack.startInstance({ schedulers: false })).get(CallbackIpService);
+    await young.refreshIfStale();
+    expect(await calls()).toBe(before);
+    expect(young.current().ipList).toEqual(['192.0.2.10', '203.0.113.7']);
+
+    // Past a day: the refresh asks WeChat again and keeps the new list, with a new fetch time.
+    await db.query(`UPDATE wechat_callback_ip SET fetched_at = now() - interval '25 hours'`);
+    const aged = (await stack.startInstance({ schedulers: false })).get(CallbackIpService);
+    const loaded = aged.current().fetchedAt;
+    expect(Date.now() - loaded!.getTime()).toBeGreaterThan(24 * 3600 * 1000);
+    await aged.refreshIfStale();
+    expect(await calls()).toBe(before + 1);
+    expect(aged.current().ipList).toEqual(['203.0.113.8']);
+    expect(aged.current().fetchedAt!.getTime()).toBeGreaterThan(loaded!.getTime());
+    for (const age of await fetched()) expect(age).toBeLessThan(3600);
+    // Fresh again: the next hourly check does not fetch.
+    await aged.refreshIfStale();
+    expect(await calls()).toBe(before + 1);
+  });
 });
