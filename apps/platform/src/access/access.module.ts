@@ -29,7 +29,9 @@ import { TenantsService } from './tenants.service.js';
       useFactory: (config: PlatformConfig, reflector: Reflector) => ({
         throttlers: [
           {
-            name: 'perKey',
+            // Per key (KeyThrottlerGuard's tracker). Named `default` so that the answers carry the
+            // standard headers (`Retry-After` on a 429, `X-RateLimit-*`): other names suffix them.
+            name: 'default',
             ttl: 60_000,
             // The token API serves machines: its own, higher limit.
             limit: (context) => {
