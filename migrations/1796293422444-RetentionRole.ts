@@ -30,6 +30,10 @@ export class RetentionRole1796293422444 implements MigrationInterface {
         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN
           BEGIN
             CREATE ROLE ${ROLE} NOLOGIN;
+            -- Only by its creator: COMMENT ON ROLE rewrites a row shared by the whole cluster, and
+            -- two databases migrating at once would fail with "tuple concurrently updated".
+            COMMENT ON ROLE ${ROLE} IS
+              'owner of prune_retention_batch(): the only role forbid_change() lets delete old log rows; NOLOGIN, granted to nobody';
           EXCEPTION
             WHEN duplicate_object OR unique_violation THEN NULL; -- created meanwhile elsewhere
             WHEN insufficient_privilege THEN
@@ -37,8 +41,6 @@ export class RetentionRole1796293422444 implements MigrationInterface {
           END;
         END IF;
       END $$`);
-    await q.query(`COMMENT ON ROLE ${ROLE} IS
-      'owner of prune_retention_batch(): the only role forbid_change() lets delete old log rows; NOLOGIN, granted to nobody'`);
     const schema = await currentSchema(q);
     await q.query(`GRANT USAGE ON SCHEMA ${schema} TO ${ROLE}`);
     await q.query(`GRANT SELECT, DELETE ON ${TABLES.join(', ')} TO ${ROLE}`);
