@@ -52,14 +52,9 @@ describe('the example consumer (apps/example-consumer) against the sandbox', () 
   });
 
   afterAll(async () => {
-    // Bounded: this file tests what the example serves, not its shutdown. Once in several loaded
-    // full runs its close() has not settled within the 60 s hook timeout (cause not found yet,
-    // see the stop-19 note); say so loudly and move on instead of failing an unrelated test.
-    const closed = await Promise.race([
-      (app?.close() ?? Promise.resolve()).then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), 20_000).unref()),
-    ]);
-    if (!closed) console.warn('example consumer: app.close() did not settle within 20 s');
+    // It used to hang now and then: a ticket push in flight when close() began kept its
+    // connection alive for 72 s (fixed in example.app.ts, as in the platform).
+    await app?.close();
     for (const key of ENV_KEYS) {
       if (saved[key] === undefined) delete process.env[key];
       else process.env[key] = saved[key];
