@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../../apps/platform/src/access/api-keys.service.js';
-import { newAccount } from '../support/accounts.js';
 import {
   ApiAnswer,
   ApiClient,
   apiClient,
+  authorizeForTenant,
   operatorKey,
   tenantWithKey,
 } from '../support/admin-api.js';
-import { authorizeThroughPages } from '../support/browser.js';
 import { eventually, startStack, TestStack } from '../support/stack.js';
 
 /** A request with a raw body (the client helper always sends JSON). */
@@ -62,13 +61,8 @@ describe('admin and token API inputs: unknown fields refused alike, with a DTO o
       stack.platform,
       await tenantWithKey(stack.platform, 'acme', { returnUrlPrefixes: [RETURN] }),
     );
-    const oa = newAccount();
-    await stack.sandbox.addAccount(oa);
-    const session = await acme.post<{ entryUrl: string }>('/v1/authorization-sessions', {
-      returnUrl: RETURN,
-    });
-    await authorizeThroughPages(session.body.entryUrl, oa.appid);
-    account = `/v1/components/${stack.component.appid}/authorizers/${oa.appid}`;
+    const appid = await authorizeForTenant(stack, acme, RETURN);
+    account = `/v1/components/${stack.component.appid}/authorizers/${appid}`;
     await eventually(async () => (await service.get(`${account}/access-token`)).status === 200);
   });
   afterAll(() => stack.close());

@@ -1,6 +1,8 @@
 import { ApiKeysService } from '../../apps/platform/src/access/api-keys.service.js';
 import { TenantsService } from '../../apps/platform/src/access/tenants.service.js';
-import type { TestPlatform } from './stack.js';
+import { newAccount } from './accounts.js';
+import { authorizeThroughPages } from './browser.js';
+import type { TestPlatform, TestStack } from './stack.js';
 
 export interface ApiAnswer<T = Record<string, unknown>> {
   status: number;
@@ -66,4 +68,22 @@ export async function tenantWithKey(
     .get(ApiKeysService)
     .create({ kind: 'tenant', name: `${id} dashboard`, tenantId: id, createdBy: 'test' });
   return key;
+}
+
+/**
+ * A new official account authorized for a tenant as its staff would do it: a session made with
+ * the tenant's key, then WeChat's pages. Returns the account's appid.
+ */
+export async function authorizeForTenant(
+  stack: TestStack,
+  tenant: ApiClient,
+  returnUrl: string,
+): Promise<string> {
+  const account = newAccount();
+  await stack.sandbox.addAccount(account);
+  const session = await tenant.post<{ entryUrl: string }>('/v1/authorization-sessions', {
+    returnUrl,
+  });
+  await authorizeThroughPages(session.body.entryUrl, account.appid);
+  return account.appid;
 }

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../../apps/platform/src/access/api-keys.service.js';
-import { newAccount } from '../support/accounts.js';
-import { ApiClient, apiClient, tenantWithKey } from '../support/admin-api.js';
-import { authorizeThroughPages } from '../support/browser.js';
+import { ApiClient, apiClient, authorizeForTenant, tenantWithKey } from '../support/admin-api.js';
 import { eventually, startStack, TestStack } from '../support/stack.js';
 
 const LIMIT = 5;
@@ -34,13 +32,8 @@ describe('token API rate limit (tokenApiPerMin, per service key)', () => {
       stack.platform,
       await tenantWithKey(stack.platform, 'acme', { returnUrlPrefixes: [RETURN] }),
     );
-    const oa = newAccount();
-    await stack.sandbox.addAccount(oa);
-    const session = await acme.post<{ entryUrl: string }>('/v1/authorization-sessions', {
-      returnUrl: RETURN,
-    });
-    await authorizeThroughPages(session.body.entryUrl, oa.appid);
-    path = `/v1/components/${stack.component.appid}/authorizers/${oa.appid}/access-token`;
+    const appid = await authorizeForTenant(stack, acme, RETURN);
+    path = `/v1/components/${stack.component.appid}/authorizers/${appid}/access-token`;
     // Waited for with a key of its own, so the keys under test start with their whole allowance.
     const probe = await serviceKey('probe');
     await eventually(async () => (await probe.get(path)).status === 200);
