@@ -132,7 +132,7 @@ export async function startPlatform(
       { logStream: options.logStream, imports: options.imports },
     );
     await app.listen(config.port, config.host);
-    stops.push(() => closeApp(app));
+    stops.push(() => app.close());
     const url = await app.getUrl();
     log.info(
       sandboxUrl
@@ -157,21 +157,6 @@ export async function startPlatform(
   } catch (error) {
     await stopAll();
     throw error;
-  }
-}
-
-/**
- * Closes the application. Fastify closes the keep-alive sockets that are idle when closing
- * starts; one whose request was in flight (a push being answered) would hold the close for the
- * keep-alive timeout (72 s), so sockets are closed as they go idle.
- */
-async function closeApp(app: NestFastifyApplication): Promise<void> {
-  const server = app.getHttpServer();
-  const timer = setInterval(() => server.closeIdleConnections(), 100);
-  try {
-    await app.close();
-  } finally {
-    clearInterval(timer);
   }
 }
 
