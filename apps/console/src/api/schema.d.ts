@@ -748,7 +748,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         AccessTokenDto: {
-            /** @description the account's authorizer_access_token: send it as access_token to WeChat's API; never log it */
+            /**
+             * @description the account's authorizer_access_token: send it as access_token to WeChat's API; never log it
+             * @example ACCESS_TOKEN
+             */
             accessToken: string;
             /**
              * Format: date-time
@@ -760,99 +763,169 @@ export interface components {
         AccountTallyDto: {
             /** @description every status, in the order authorized, revoked, needs_reauth, detached */
             byStatus: components["schemas"]["StatusCountDto"][];
+            /** @example 15 */
             total: number;
         };
         ApiKeyDto: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:20:00.000Z
+             */
             createdAt: string;
-            /** @description prefix of the key that created it, or cli */
+            /**
+             * @description prefix of the key that created it, or cli
+             * @example wop_op_8Jk2-Qw7TzVb1nR4m
+             */
             createdBy: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 3f1c2b4a-8d7e-4f60-9a1b-2c3d4e5f6a7b
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @example tenant
+             * @enum {string}
+             */
             kind: "operator" | "tenant" | "service";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             lastUsedAt: string | null;
+            /** @example acme dashboard */
             name: string;
             /**
              * @description the start of the key, safe to show
              * @example wop_tn_3q2-7wq3SkWb0vRz5m0dPA
              */
             prefix: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example null
+             */
             revokedAt: string | null;
+            /** @example null */
             scopeAuthorizerAppids: string[] | null;
+            /** @example null */
             scopeTenantIds: string[] | null;
+            /** @example acme */
             tenantId: string | null;
         };
         ApiKeyListDto: {
             items: components["schemas"]["ApiKeyDto"][];
         };
         ApiQuotaDto: {
+            /** @example /cgi-bin/message/custom/send */
             cgiPath: string;
+            /** @example wxc0ffee0123456789 */
             componentAppid: string;
             /** @description WeChat's separate limit of calls the platform makes (component_rate_limit) */
             componentRateLimit: components["schemas"]["RateLimitDto"] | null;
+            /** @example 500000 */
             dailyLimit: number;
             rateLimit: components["schemas"]["RateLimitDto"] | null;
+            /** @example 498976 */
             remain: number;
+            /** @example 1024 */
             used: number;
         };
         AuthorizationEventDto: {
             /**
              * Format: date-time
              * @description WeChat's CreateTime
+             * @example 2026-03-15T08:29:58.000Z
              */
             createTime: string;
             /**
              * @description what became of the push
+             * @example applied
              * @enum {string}
              */
             disposition: "applied" | "ignored";
-            /** @description the stored event (an operator may replay it) */
+            /**
+             * @description the stored event (an operator may replay it)
+             * @example 1042
+             */
             id: string;
-            /** @enum {string} */
+            /**
+             * @example authorized
+             * @enum {string}
+             */
             infoType: "authorized" | "updateauthorized" | "unauthorized";
-            /** @description why it was ignored */
+            /**
+             * @description why it was ignored
+             * @example null
+             */
             note: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:29:58.412Z
+             */
             receivedAt: string;
         };
         AuthorizationEventListDto: {
             items: components["schemas"]["AuthorizationEventDto"][];
         };
         AuthorizationSessionDto: {
+            /** @example wxc0ffee0123456789 */
             componentAppid: string;
-            /** @description the link to show or send: this platform's entry page for the session */
+            /**
+             * @description the link to show or send: this platform's entry page for the session
+             * @example https://wop.acme.example/authorize/kq3J0fJ5m1xQm2sX8hM7c2T4oE9yR6bA
+             */
             entryUrl: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T09:00:00.000Z
+             */
             expiresAt: string;
-            /** @description the same QR code as a PNG, in a data: URL */
+            /**
+             * @description the same QR code as a PNG, in a data: URL
+             * @example data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA…
+             */
             qrPngDataUrl: string;
-            /** @description a QR code of entryUrl, as an SVG document */
+            /**
+             * @description a QR code of entryUrl, as an SVG document
+             * @example <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 37 37">…</svg>
+             */
             qrSvg: string;
+            /** @example kq3J0fJ5m1xQm2sX8hM7c2T4oE9yR6bA */
             sessionId: string;
+            /** @example acme */
             tenantId: string;
         };
         AuthorizationSessionStatusDto: {
-            /** @description the account that authorized through it, once known */
+            /**
+             * @description the account that authorized through it, once known
+             * @example wx1234567890abcdef
+             */
             authorizerAppid: string | null;
+            /** @example wxc0ffee0123456789 */
             componentAppid: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:20:00.000Z
+             */
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T09:00:00.000Z
+             */
             expiresAt: string;
             /**
              * @description ok, or why the account did not join: TENANT_CONFLICT, AUTHORIZATION_CANCELLED, …
              * @example ok
              */
             outcome: string | null;
+            /** @example kq3J0fJ5m1xQm2sX8hM7c2T4oE9yR6bA */
             sessionId: string;
             /**
              * @description created (link not opened), opened, completed (an account joined the tenant), refused (see outcome), expired (unused past expiresAt)
+             * @example completed
              * @enum {string}
              */
             status: "created" | "opened" | "completed" | "refused" | "expired";
+            /** @example acme */
             tenantId: string;
         };
         AuthorizerDetailDto: {
@@ -861,38 +934,75 @@ export interface components {
             tokenHealth: components["schemas"]["TokenHealthDto"] | null;
         };
         AuthorizerDto: {
-            /** @enum {string|null} */
+            /**
+             * @example official_account
+             * @enum {string|null}
+             */
             accountKind: "official_account" | "mini_program" | null;
+            /** @example 1 */
             accountStatus: number | null;
+            /** @example acme_official */
             alias: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:29:58.000Z
+             */
             authorizedAt: string | null;
+            /** @example wx1234567890abcdef */
             authorizerAppid: string;
+            /** @example wxc0ffee0123456789 */
             componentAppid: string;
+            /** @example http://wx.qlogo.cn/mmopen/GPyw0pGicibl5Eda4GmSSbTguhjg9LZjumHmVjybjiaQXnE9XrXEts6ny9Uv4Fk6hOScWRDibq1fI0WOkSaAjaecNTict3n6EjJaC/0 */
             headImg: string | null;
+            /** @example ACME 官方服务号 */
             nickName: string | null;
             permissionSets: components["schemas"]["PermissionSetDto"][];
+            /** @example ACME 科技有限公司 */
             principalName: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             profileRefreshedAt: string | null;
+            /** @example http://mmbiz.qpic.cn/mmbiz/Bx6FaAbXiacGPnDSfHw4DhsvnkibnOIb1ibnXW9f3ZJ7QSsE0ic2TfY4O4c1OQdxRF0Pyyg1c5GbnzxFhGUnoB4Bsw/0 */
             qrcodeUrl: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example null
+             */
             revokedAt: string | null;
+            /** @example 2 */
             serviceType: number | null;
+            /** @example ACME 的官方服务号 */
             signature: string | null;
-            /** @enum {string} */
+            /**
+             * @example authorized
+             * @enum {string}
+             */
             status: "authorized" | "revoked" | "needs_reauth" | "detached";
+            /** @example acme */
             tenantId: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             updatedAt: string;
+            /** @example gh_eb5e3a772040 */
             userName: string | null;
+            /** @example 0 */
             verifyType: number | null;
         };
         AuthorizerPageDto: {
             items: components["schemas"]["AuthorizerDto"][];
-            /** @description pass as cursor for the next page */
+            /**
+             * @description pass as cursor for the next page
+             * @example eyJpZCI6IjEwNDIifQ
+             */
             nextCursor: string | null;
-            /** @description how many accounts match the filters */
+            /**
+             * @description how many accounts match the filters
+             * @example 1
+             */
             total: number;
         };
         CallDto: {
@@ -909,7 +1019,10 @@ export interface components {
             body?: {
                 [key: string]: unknown;
             };
-            /** @enum {string} */
+            /**
+             * @example GET
+             * @enum {string}
+             */
             method: "GET" | "POST";
             /**
              * @description absolute path on WeChat's API host, under /cgi-bin/, /wxa/, /sns/, /datacube/, /wxaapi/, /card/, /merchant/, /shop/, /product/, /customservice/, /tcb/; plain segments of letters, digits, _ . - only (no .., //, %, query, scheme or host); never the component API (any `component` segment), /cgi-bin/token, /cgi-bin/stable_token or /cgi-bin/ticket/* (the platform owns those). Otherwise 400 CALL_PATH_NOT_ALLOWED
@@ -933,7 +1046,10 @@ export interface components {
         ComponentStatusDto: {
             /** @example wxc0ffee0123456789 */
             appid: string;
-            /** @description this component's durable jobs that failed for good */
+            /**
+             * @description this component's durable jobs that failed for good
+             * @example 0
+             */
             failedJobs: number;
             /** @description last refresh errcodes, most frequent first */
             lastErrcodes: components["schemas"]["ErrcodeCountDto"][];
@@ -942,24 +1058,47 @@ export interface components {
             token: components["schemas"]["ComponentTokenStatusDto"];
         };
         ComponentTokenStatusDto: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T10:30:00.000Z
+             */
             expiresAt: string | null;
+            /** @example true */
             present: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             refreshedAt: string | null;
         };
         ConfirmDto: {
-            /** @description the appid of the account, typed again to confirm */
+            /**
+             * @description the appid of the account, typed again to confirm
+             * @example wx1234567890abcdef
+             */
             confirm: string;
         };
         CreateApiKeyDto: {
-            /** @enum {string} */
+            /**
+             * @example service
+             * @enum {string}
+             */
             kind: "operator" | "tenant" | "service";
             /** @example acme dashboard */
             name: string;
-            /** @description service keys: only these accounts (default all in scope) */
+            /**
+             * @description service keys: only these accounts (default all in scope)
+             * @example [
+             *       "wx1234567890abcdef"
+             *     ]
+             */
             scopeAuthorizerAppids?: string[];
-            /** @description service keys: only these tenants (default all) */
+            /**
+             * @description service keys: only these tenants (default all)
+             * @example [
+             *       "acme"
+             *     ]
+             */
             scopeTenantIds?: string[];
             /**
              * @description required for (and only for) tenant keys
@@ -970,17 +1109,31 @@ export interface components {
         CreateAuthorizationSessionDto: {
             /**
              * @description which accounts may authorize: 1 official accounts, 2 mini programs, 3 both (default), …
+             * @example 3
              * @enum {number}
              */
             authType?: 1 | 2 | 3 | 4 | 5 | 6 | 8;
-            /** @description only this account may authorize (biz_appid) */
+            /**
+             * @description only this account may authorize (biz_appid)
+             * @example wx1234567890abcdef
+             */
             bizAppid?: string;
-            /** @description permission sets to offer (category_id_list) */
+            /**
+             * @description permission sets to offer (category_id_list)
+             * @example [
+             *       1,
+             *       2
+             *     ]
+             */
             categoryIdList?: number[];
-            /** @description the component (third-party platform); may be left out when there is one */
+            /**
+             * @description the component (third-party platform); may be left out when there is one
+             * @example wxc0ffee0123456789
+             */
             componentAppid?: string;
             /**
              * @description 'pc': WeChat's QR code page (default); 'mobile': a link opened in WeChat
+             * @example pc
              * @enum {string}
              */
             kind?: "pc" | "mobile";
@@ -1022,11 +1175,19 @@ export interface components {
             returnUrlPrefixes?: string[];
         };
         CreateWebhookDto: {
-            /** @description only these accounts; omitted or null: every account of the tenant's */
+            /**
+             * @description only these accounts; omitted or null: every account of the tenant's
+             * @example [
+             *       "wx1234567890abcdef"
+             *     ]
+             */
             authorizerAppids?: string[] | null;
             /** @example support bot */
             description?: Record<string, never>;
-            /** @description default true */
+            /**
+             * @description default true
+             * @example true
+             */
             enabled?: boolean;
             /**
              * @description Events of MsgType event forwarded (case-insensitive); omitted or null: every one; an empty list: none
@@ -1060,62 +1221,117 @@ export interface components {
             url: string;
         };
         DeliveryDto: {
-            /** @description attempts made (reset by a redeliver) */
+            /**
+             * @description attempts made (reset by a redeliver)
+             * @example 1
+             */
             attempts: number;
+            /** @example wx1234567890abcdef */
             authorizerAppid: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:20:00.000Z
+             */
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             deliveredAt: string | null;
-            /** @description lower-case */
+            /**
+             * @description lower-case
+             * @example null
+             */
             event: string | null;
             /**
              * Format: uuid
              * @description also the payload id and X-Wop-Delivery
+             * @example c7d8e9f0-1a2b-4c3d-8e4f-5a6b7c8d9e0f
              */
             id: string;
-            /** @description lower-case */
+            /**
+             * @description lower-case
+             * @example null
+             */
             infoType: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             lastAttemptAt: string | null;
-            /** @description network error, or the status and at most 200 characters of the answer */
+            /**
+             * @description network error, or the status and at most 200 characters of the answer
+             * @example null
+             */
             lastError: string | null;
+            /** @example 200 */
             lastHttpStatus: number | null;
-            /** @description lower-case */
+            /**
+             * @description lower-case
+             * @example text
+             */
             msgType: string | null;
             /**
              * Format: date-time
              * @description pending ones: when the next attempt is due
+             * @example null
              */
             nextAttemptAt: string | null;
-            /** @enum {string} */
+            /**
+             * @example delivered
+             * @enum {string}
+             */
             status: "pending" | "delivering" | "delivered" | "dead";
-            /** @enum {string} */
+            /**
+             * @example message
+             * @enum {string}
+             */
             type: "message" | "event";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             updatedAt: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 9b2e4c1d-5a6f-4e7b-8c9d-0a1b2c3d4e5f
+             */
             webhookId: string;
         };
         DeliveryPageDto: {
             items: components["schemas"]["DeliveryDto"][];
-            /** @description pass as cursor for the next page */
+            /**
+             * @description pass as cursor for the next page
+             * @example eyJpZCI6IjEwNDIifQ
+             */
             nextCursor: string | null;
         };
         DeliveryTallyDto: {
-            /** @description webhook deliveries that gave up (dead) within the window */
+            /**
+             * @description webhook deliveries that gave up (dead) within the window
+             * @example 0
+             */
             failed: number;
-            /** @description webhook deliveries waiting or being sent now */
+            /**
+             * @description webhook deliveries waiting or being sent now
+             * @example 4
+             */
             queued: number;
         };
         ErrcodeCountDto: {
-            /** @description accounts whose last refresh failed with it */
+            /**
+             * @description accounts whose last refresh failed with it
+             * @example 2
+             */
             accounts: number;
             /** @example 61023 */
             errcode: number;
         };
         ErrcodeTallyDto: {
-            /** @description refreshes WeChat refused with it within the window */
+            /**
+             * @description refreshes WeChat refused with it within the window
+             * @example 3
+             */
             count: number;
             /** @example 61023 */
             errcode: number;
@@ -1142,16 +1358,30 @@ export interface components {
         HistoryEntryDto: {
             /** @example authorized */
             action: string;
+            /** @example wechat */
             actor: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             at: string;
             /** @example push:authorized */
             cause: string;
-            /** @description field: {from, to} */
+            /**
+             * @description field: {from, to}
+             * @example {
+             *       "status": {
+             *         "from": "needs_reauth",
+             *         "to": "authorized"
+             *       }
+             *     }
+             */
             changes: Record<string, never>;
+            /** @example re-authorized from the console */
             note?: string;
         };
         InfoTypeCountDto: {
+            /** @example 288 */
             count: number;
             /** @example component_verify_ticket */
             infoType: string;
@@ -1169,6 +1399,7 @@ export interface components {
             /**
              * Format: date-time
              * @description the first bucket's start
+             * @example 2026-03-14T09:00:00.000Z
              */
             since: string;
             /** @description access tokens of the accounts not revoked or detached, by time left; all 7 buckets in order */
@@ -1176,56 +1407,100 @@ export interface components {
             /**
              * Format: date-time
              * @description now: the last bucket ends here
+             * @example 2026-03-15T08:30:00.000Z
              */
             until: string;
         };
         JobDto: {
-            /** @description tries so far */
+            /**
+             * @description tries so far
+             * @example 2
+             */
             attempts: number;
+            /** @example wxc0ffee0123456789 */
             componentAppid: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:20:00.000Z
+             */
             createdAt: string;
             /**
              * Format: date-time
              * @description when it was done or failed for good
+             * @example null
              */
             finishedAt: string | null;
             /** @example 42 */
             id: string;
             /** @example authorizer.redeem */
             kind: string;
-            /** @description why the last try failed (never a secret) */
+            /**
+             * @description why the last try failed (never a secret)
+             * @example WeChat errcode 61023: refresh_token is invalid
+             */
             lastError: string | null;
             /**
              * Format: date-time
              * @description not tried again before this (pending jobs)
+             * @example 2026-03-15T08:35:00.000Z
              */
             nextAttemptAt: string;
-            /** @enum {string} */
+            /**
+             * @example pending
+             * @enum {string}
+             */
             status: "pending" | "done" | "failed";
         };
         JobPageDto: {
             /** @description newest first; never a payload */
             items: components["schemas"]["JobDto"][];
-            /** @description pass as cursor for the next page */
+            /**
+             * @description pass as cursor for the next page
+             * @example eyJpZCI6IjEwNDIifQ
+             */
             nextCursor: string | null;
         };
         JsSdkConfigDto: {
-            /** @description the account's appid (wx.config appId) */
+            /**
+             * @description the account's appid (wx.config appId)
+             * @example wx1234567890abcdef
+             */
             appId: string;
+            /**
+             * @example [
+             *       "updateAppMessageShareData",
+             *       "chooseImage"
+             *     ]
+             */
             jsApiList: string[];
+            /** @example Wm3WZYTPz0wzccnW */
             nonceStr: string;
-            /** @description SHA-1 over jsapi_ticket, noncestr, timestamp and url */
+            /**
+             * @description SHA-1 over jsapi_ticket, noncestr, timestamp and url
+             * @example 0f9de62fce790f9a083d5c99e95740ceb90c27ed
+             */
             signature: string;
-            /** @description unix seconds, as signed */
+            /**
+             * @description unix seconds, as signed
+             * @example 1773563400
+             */
             timestamp: number;
         };
         ListSyncResultDto: {
-            /** @description accounts the platform did not know, now registered */
+            /**
+             * @description accounts the platform did not know, now registered
+             * @example 3
+             */
             created: number;
-            /** @description accounts whose refresh token was recovered */
+            /**
+             * @description accounts whose refresh token was recovered
+             * @example 1
+             */
             recovered: number;
-            /** @description accounts api_get_authorizer_list returned */
+            /**
+             * @description accounts api_get_authorizer_list returned
+             * @example 120
+             */
             seen: number;
         };
         MeDto: {
@@ -1234,14 +1509,24 @@ export interface components {
              * @example wop_sv_3q2-7wq3SkWb0vRz5m0dPA
              */
             displayPrefix: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 3f1c2b4a-8d7e-4f60-9a1b-2c3d4e5f6a7b
+             */
             keyId: string;
-            /** @enum {string} */
+            /**
+             * @example service
+             * @enum {string}
+             */
             kind: "operator" | "tenant" | "service";
-            /** @description tenant keys: their tenant */
+            /**
+             * @description tenant keys: their tenant
+             * @example null
+             */
             tenantId: string | null;
         };
         MessageTypeCountDto: {
+            /** @example 57 */
             count: number;
             /**
              * @description MsgType, or event:<Event> for events, lowercased (other: unusual; unknown: stored before the type was)
@@ -1256,27 +1541,53 @@ export interface components {
             name: string | null;
         };
         PushDto: {
-            /** @description the account concerned, if any */
+            /**
+             * @description the account concerned, if any
+             * @example wx1234567890abcdef
+             */
             authorizerAppid: string | null;
+            /** @example wxc0ffee0123456789 */
             componentAppid: string;
             /**
              * Format: date-time
              * @description WeChat's CreateTime
+             * @example 2026-03-15T08:29:58.000Z
              */
             createTime: string;
-            /** @enum {string} */
+            /**
+             * @example applied
+             * @enum {string}
+             */
             disposition: "applied" | "ignored";
-            /** @description the event log id (an operator may replay it) */
+            /**
+             * @description the event log id (an operator may replay it)
+             * @example 1042
+             */
             id: string;
             /** @example authorized */
             infoType: string;
-            /** @description why it was ignored */
+            /**
+             * @description why it was ignored
+             * @example null
+             */
             note: string | null;
-            /** @description the decrypted push, every ticket and code replaced by [redacted] */
+            /**
+             * @description the decrypted push, every ticket and code replaced by [redacted]
+             * @example {
+             *       "AppId": "wxc0ffee0123456789",
+             *       "CreateTime": 1773563398,
+             *       "InfoType": "authorized",
+             *       "AuthorizerAppid": "wx1234567890abcdef",
+             *       "AuthorizationCode": "[redacted]"
+             *     }
+             */
             payload: {
                 [key: string]: unknown;
             };
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:29:58.412Z
+             */
             receivedAt: string;
         };
         PushPageDto: {
@@ -1286,56 +1597,97 @@ export interface components {
             items: components["schemas"]["PushDto"][];
             /** @description messages to the accounts' message URL in the last 24 hours by type, most frequent first */
             messageTypes: components["schemas"]["MessageTypeCountDto"][];
-            /** @description pass as cursor for the next page */
+            /**
+             * @description pass as cursor for the next page
+             * @example eyJpZCI6IjEwNDIifQ
+             */
             nextCursor: string | null;
         };
         QuotaResetResultDto: {
+            /** @example wxc0ffee0123456789 */
             componentAppid: string;
             /**
              * @description WeChat's calendar month (UTC+8)
              * @example 2025-06
              */
             month: string;
-            /** @description resets left this month (of 10) */
+            /**
+             * @description resets left this month (of 10)
+             * @example 9
+             */
             resetsRemaining: number;
-            /** @description resets of this account this month, this one included */
+            /**
+             * @description resets of this account this month, this one included
+             * @example 1
+             */
             resetsUsed: number;
-            /** @description the account whose quota was reset */
+            /**
+             * @description the account whose quota was reset
+             * @example wx1234567890abcdef
+             */
             targetAppid: string;
         };
         RateLimitDto: {
+            /** @example 100 */
             callCount: number;
+            /** @example 60 */
             refreshSecond: number;
         };
         RefreshBacklogDto: {
-            /** @description authorized accounts whose token is past its planned refresh and not refreshed */
+            /**
+             * @description authorized accounts whose token is past its planned refresh and not refreshed
+             * @example 0
+             */
             due: number;
-            /** @description accounts whose last token refresh failed */
+            /**
+             * @description accounts whose last token refresh failed
+             * @example 2
+             */
             failing: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             oldestDueAt: string | null;
         };
         RefreshBucketDto: {
             /**
              * Format: date-time
              * @description the bucket's start (a whole hour, UTC)
+             * @example 2026-03-15T08:00:00.000Z
              */
             at: string;
-            /** @description refreshes that failed (every result but ok and stale: a lost race isn't a failure) */
+            /**
+             * @description refreshes that failed (every result but ok and stale: a lost race isn't a failure)
+             * @example 1
+             */
             failed: number;
-            /** @description token refreshes that succeeded */
+            /**
+             * @description token refreshes that succeeded
+             * @example 42
+             */
             ok: number;
         };
         RefreshLogDto: {
             items: components["schemas"]["RefreshLogEntryDto"][];
         };
         RefreshLogEntryDto: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             at: string;
+            /** @example 182 */
             durationMs: number;
-            /** @description WeChat's errcode when it refused */
+            /**
+             * @description WeChat's errcode when it refused
+             * @example null
+             */
             errcode: number | null;
-            /** @description the instance that refreshed */
+            /**
+             * @description the instance that refreshed
+             * @example platform-7d9f8b6c5-x2k4q
+             */
             instance: string;
             /**
              * @description ok, discarded_stale, revoked, needs_reauth, quota or error
@@ -1349,15 +1701,24 @@ export interface components {
             trigger: string;
         };
         RejectedTokenDto: {
-            /** @description the token WeChat refused (40001 / 42001) */
+            /**
+             * @description the token WeChat refused (40001 / 42001)
+             * @example ACCESS_TOKEN
+             */
             accessToken: string;
         };
         ReplayedEventDto: {
-            /** @enum {string} */
+            /**
+             * @example applied
+             * @enum {string}
+             */
             disposition: "applied" | "ignored";
             /** @example unauthorized */
             infoType: string;
-            /** @description why it was ignored (older than the account's last state change), else null */
+            /**
+             * @description why it was ignored (older than the account's last state change), else null
+             * @example null
+             */
             note: string | null;
         };
         ResetQuotaDto: {
@@ -1366,24 +1727,42 @@ export interface components {
              * @example wx1234567890abcdef
              */
             appid?: string;
-            /** @description the appid whose quota is reset (appid, else the component appid), typed again: a reset spends one of ten a month */
+            /**
+             * @description the appid whose quota is reset (appid, else the component appid), typed again: a reset spends one of ten a month
+             * @example wx1234567890abcdef
+             */
             confirm: string;
         };
         RidInfoDto: {
+            /** @example 203.0.113.10 */
             clientIp: string;
+            /** @example 120 */
             costMs: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             invokeTime: string | null;
-            /** @description body of the call, credentials withheld */
+            /**
+             * @description body of the call, credentials withheld
+             * @example {"touser":"o6_bmjrPTlm6_2sgVt7hMZOPfL2M","msgtype":"text"}
+             */
             requestBody: string;
-            /** @description query string of the call, credentials withheld */
+            /**
+             * @description query string of the call, credentials withheld
+             * @example access_token=ACCESS_TOKEN
+             */
             requestUrl: string;
-            /** @description WeChat's answer, credentials withheld */
+            /**
+             * @description WeChat's answer, credentials withheld
+             * @example {"errcode":45009,"errmsg":"reach max api daily quota limit"}
+             */
             responseBody: string;
             /** @example 617682e0-09059ac5-34a8e2ea */
             rid: string;
         };
         StatusCountDto: {
+            /** @example 12 */
             count: number;
             /**
              * @description authorized, revoked, needs_reauth, detached
@@ -1392,52 +1771,101 @@ export interface components {
             status: string;
         };
         TenantDto: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:20:00.000Z
+             */
             createdAt: string;
             /** @example acme */
             id: string;
+            /**
+             * @example [
+             *       "m.acme.example"
+             *     ]
+             */
             jssdkDomains: string[];
             /** @example ACME Corp */
             name: string;
+            /**
+             * @example [
+             *       "https://dashboard.acme.example/wechat/return/"
+             *     ]
+             */
             returnUrlPrefixes: string[];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             updatedAt: string;
         };
         TenantListDto: {
             items: components["schemas"]["TenantDto"][];
         };
         TicketStatusDto: {
-            /** @description seconds since its CreateTime */
+            /**
+             * @description seconds since its CreateTime
+             * @example 312
+             */
             ageSec: number | null;
+            /** @example true */
             present: boolean;
-            /** @description WeChat refused it: 61005 / 61006 */
+            /**
+             * @description WeChat refused it: 61005 / 61006
+             * @example 61006
+             */
             rejectedErrcode: number | null;
-            /** @description older than TICKET_STALE_AFTER_SEC, or absent */
+            /**
+             * @description older than TICKET_STALE_AFTER_SEC, or absent
+             * @example false
+             */
             stale: boolean;
         };
         TokenExpiryBucketDto: {
             /**
              * @description time left before the access token expires: expired (or no token), under 5, 15, 30, 60, 120 minutes, or 120 minutes and more
+             * @example ge120m
              * @enum {string}
              */
             bucket: "expired" | "lt5m" | "lt15m" | "lt30m" | "lt60m" | "lt120m" | "ge120m";
+            /** @example 12 */
             count: number;
         };
         TokenHealthDto: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T10:30:00.000Z
+             */
             expiresAt: string | null;
-            /** @description seconds; negative once expired */
+            /**
+             * @description seconds; negative once expired
+             * @example 5400
+             */
             expiresInSec: number | null;
-            /** @description failed refreshes since the last success */
+            /**
+             * @description failed refreshes since the last success
+             * @example 0
+             */
             failures: number;
+            /** @example true */
             hasAccessToken: boolean;
+            /** @example true */
             hasRefreshToken: boolean;
+            /** @example null */
             lastErrcode: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             lastRefreshAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T10:15:00.000Z
+             */
             nextRefreshAt: string | null;
-            /** @description refreshing stopped (revoked, detached or needs re-authorization) */
+            /**
+             * @description refreshing stopped (revoked, detached or needs re-authorization)
+             * @example false
+             */
             paused: boolean;
         };
         UpdateTenantSettingsDto: {
@@ -1459,11 +1887,19 @@ export interface components {
             returnUrlPrefixes?: string[];
         };
         UpdateWebhookDto: {
-            /** @description only these accounts; omitted or null: every account of the tenant's */
+            /**
+             * @description only these accounts; omitted or null: every account of the tenant's
+             * @example [
+             *       "wx1234567890abcdef"
+             *     ]
+             */
             authorizerAppids?: string[] | null;
             /** @example support bot */
             description?: Record<string, never>;
-            /** @description default true */
+            /**
+             * @description default true
+             * @example true
+             */
             enabled?: boolean;
             /**
              * @description Events of MsgType event forwarded (case-insensitive); omitted or null: every one; an empty list: none
@@ -1494,25 +1930,56 @@ export interface components {
             url?: string;
         };
         WebhookDto: {
+            /**
+             * @example [
+             *       "wx1234567890abcdef"
+             *     ]
+             */
             authorizerAppids: string[] | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:20:00.000Z
+             */
             createdAt: string;
+            /** @example support bot */
             description: string | null;
+            /** @example true */
             enabled: boolean;
+            /**
+             * @example [
+             *       "subscribe",
+             *       "click"
+             *     ]
+             */
             events: string[] | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 9b2e4c1d-5a6f-4e7b-8c9d-0a1b2c3d4e5f
+             */
             id: string;
+            /** @example null */
             infoTypes: string[] | null;
+            /**
+             * @example [
+             *       "text",
+             *       "event"
+             *     ]
+             */
             msgTypes: string[] | null;
             /**
              * Format: date-time
              * @description when the signing secret was made (never the secret itself)
+             * @example 2026-03-15T08:20:00.000Z
              */
             secretRotatedAt: string;
             /** @example acme */
             tenantId: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-03-15T08:30:00.000Z
+             */
             updatedAt: string;
+            /** @example https://bots.acme.example/wechat/webhook */
             url: string;
         };
         WebhookListDto: {

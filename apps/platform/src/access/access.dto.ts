@@ -77,10 +77,11 @@ export class UpdateTenantSettingsDto {
 export class TenantDto {
   @ApiProperty({ example: 'acme' }) id!: string;
   @ApiProperty({ example: 'ACME Corp' }) name!: string;
-  @ApiProperty({ type: [String] }) returnUrlPrefixes!: string[];
-  @ApiProperty({ type: [String] }) jssdkDomains!: string[];
-  @ApiProperty() createdAt!: Date;
-  @ApiProperty() updatedAt!: Date;
+  @ApiProperty({ example: ['https://dashboard.acme.example/wechat/return/'], type: [String] })
+  returnUrlPrefixes!: string[];
+  @ApiProperty({ example: ['m.acme.example'], type: [String] }) jssdkDomains!: string[];
+  @ApiProperty({ example: '2026-03-15T08:20:00.000Z' }) createdAt!: Date;
+  @ApiProperty({ example: '2026-03-15T08:30:00.000Z' }) updatedAt!: Date;
 }
 
 export class TenantListDto {
@@ -88,7 +89,7 @@ export class TenantListDto {
 }
 
 export class CreateApiKeyDto {
-  @ApiProperty({ enum: ['operator', 'tenant', 'service'] })
+  @ApiProperty({ example: 'service', enum: ['operator', 'tenant', 'service'] })
   @IsIn(['operator', 'tenant', 'service'])
   kind!: ApiKeyKind;
 
@@ -103,6 +104,7 @@ export class CreateApiKeyDto {
   tenantId?: string;
 
   @ApiPropertyOptional({
+    example: ['acme'],
     type: [String],
     description: 'service keys: only these tenants (default all)',
   })
@@ -113,6 +115,7 @@ export class CreateApiKeyDto {
   scopeTenantIds?: string[];
 
   @ApiPropertyOptional({
+    example: ['wx1234567890abcdef'],
     type: [String],
     description: 'service keys: only these accounts (default all in scope)',
   })
@@ -124,21 +127,27 @@ export class CreateApiKeyDto {
 }
 
 export class ApiKeyDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: ['operator', 'tenant', 'service'] }) kind!: string;
-  @ApiProperty() name!: string;
+  @ApiProperty({ example: '3f1c2b4a-8d7e-4f60-9a1b-2c3d4e5f6a7b', format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'tenant', enum: ['operator', 'tenant', 'service'] }) kind!: string;
+  @ApiProperty({ example: 'acme dashboard' }) name!: string;
   @ApiProperty({
     example: 'wop_tn_3q2-7wq3SkWb0vRz5m0dPA',
     description: 'the start of the key, safe to show',
   })
   prefix!: string;
-  @ApiProperty({ nullable: true, type: String }) tenantId!: string | null;
-  @ApiProperty({ nullable: true, type: [String] }) scopeTenantIds!: string[] | null;
-  @ApiProperty({ nullable: true, type: [String] }) scopeAuthorizerAppids!: string[] | null;
-  @ApiProperty({ description: 'prefix of the key that created it, or cli' }) createdBy!: string;
-  @ApiProperty() createdAt!: Date;
-  @ApiProperty({ nullable: true, type: Date }) lastUsedAt!: Date | null;
-  @ApiProperty({ nullable: true, type: Date }) revokedAt!: Date | null;
+  @ApiProperty({ example: 'acme', nullable: true, type: String }) tenantId!: string | null;
+  @ApiProperty({ example: null, nullable: true, type: [String] }) scopeTenantIds!: string[] | null;
+  @ApiProperty({ example: null, nullable: true, type: [String] }) scopeAuthorizerAppids!:
+    string[] | null;
+  @ApiProperty({
+    example: 'wop_op_8Jk2-Qw7TzVb1nR4m',
+    description: 'prefix of the key that created it, or cli',
+  })
+  createdBy!: string;
+  @ApiProperty({ example: '2026-03-15T08:20:00.000Z' }) createdAt!: Date;
+  @ApiProperty({ example: '2026-03-15T08:30:00.000Z', nullable: true, type: Date })
+  lastUsedAt!: Date | null;
+  @ApiProperty({ example: null, nullable: true, type: Date }) revokedAt!: Date | null;
 }
 
 export class CreatedApiKeyDto {
@@ -160,7 +169,7 @@ export class ListKeysQuery {
   @Matches(TENANT_ID)
   tenantId?: string;
 
-  @ApiPropertyOptional({ enum: ['operator', 'tenant', 'service'] })
+  @ApiPropertyOptional({ example: 'tenant', enum: ['operator', 'tenant', 'service'] })
   @IsOptional()
   @IsIn(['operator', 'tenant', 'service'])
   kind?: ApiKeyKind;

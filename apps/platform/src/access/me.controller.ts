@@ -5,11 +5,16 @@ import type { ApiKeyKind } from './access.entities.js';
 import type { Principal } from './principal.js';
 
 export class MeDto {
-  @ApiProperty({ enum: ['operator', 'tenant', 'service'] }) kind!: ApiKeyKind;
-  @ApiProperty({ format: 'uuid' }) keyId!: string;
+  @ApiProperty({ example: 'service', enum: ['operator', 'tenant', 'service'] }) kind!: ApiKeyKind;
+  @ApiProperty({ example: '3f1c2b4a-8d7e-4f60-9a1b-2c3d4e5f6a7b', format: 'uuid' }) keyId!: string;
   @ApiProperty({ example: 'wop_sv_3q2-7wq3SkWb0vRz5m0dPA', description: 'the start of the key' })
   displayPrefix!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'tenant keys: their tenant' })
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'tenant keys: their tenant',
+  })
   tenantId!: string | null;
 }
 

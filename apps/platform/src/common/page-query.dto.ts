@@ -8,7 +8,7 @@ export const commaList = ({ value }: { value: unknown }): unknown =>
 
 /** The page size of every paged list of the admin API. */
 export class PageLimitQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, description: 'default 50' })
+  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 200, description: 'default 50' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

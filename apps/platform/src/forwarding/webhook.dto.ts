@@ -74,6 +74,7 @@ class WebhookFieldsDto {
   infoTypes?: string[] | null;
 
   @ApiPropertyOptional({
+    example: ['wx1234567890abcdef'],
     type: [String],
     nullable: true,
     description: "only these accounts; omitted or null: every account of the tenant's",
@@ -84,7 +85,7 @@ class WebhookFieldsDto {
   @Matches(APPID, { each: true, message: 'authorizerAppids: each must be an appid' })
   authorizerAppids?: string[] | null;
 
-  @ApiPropertyOptional({ description: 'default true' })
+  @ApiPropertyOptional({ example: true, description: 'default true' })
   @ValidateIf((_, value) => value !== undefined)
   @IsBoolean()
   enabled?: boolean;
@@ -109,19 +110,26 @@ export class UpdateWebhookDto extends WebhookFieldsDto {
 }
 
 export class WebhookDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: '9b2e4c1d-5a6f-4e7b-8c9d-0a1b2c3d4e5f', format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'acme' }) tenantId!: string;
-  @ApiProperty() url!: string;
-  @ApiProperty({ type: String, nullable: true }) description!: string | null;
-  @ApiProperty({ type: [String], nullable: true }) msgTypes!: string[] | null;
-  @ApiProperty({ type: [String], nullable: true }) events!: string[] | null;
-  @ApiProperty({ type: [String], nullable: true }) infoTypes!: string[] | null;
-  @ApiProperty({ type: [String], nullable: true }) authorizerAppids!: string[] | null;
-  @ApiProperty() enabled!: boolean;
-  @ApiProperty({ description: 'when the signing secret was made (never the secret itself)' })
+  @ApiProperty({ example: 'https://bots.acme.example/wechat/webhook' }) url!: string;
+  @ApiProperty({ example: 'support bot', type: String, nullable: true }) description!:
+    string | null;
+  @ApiProperty({ example: ['text', 'event'], type: [String], nullable: true }) msgTypes!:
+    string[] | null;
+  @ApiProperty({ example: ['subscribe', 'click'], type: [String], nullable: true }) events!:
+    string[] | null;
+  @ApiProperty({ example: null, type: [String], nullable: true }) infoTypes!: string[] | null;
+  @ApiProperty({ example: ['wx1234567890abcdef'], type: [String], nullable: true })
+  authorizerAppids!: string[] | null;
+  @ApiProperty({ example: true }) enabled!: boolean;
+  @ApiProperty({
+    example: '2026-03-15T08:20:00.000Z',
+    description: 'when the signing secret was made (never the secret itself)',
+  })
   secretRotatedAt!: Date;
-  @ApiProperty() createdAt!: Date;
-  @ApiProperty() updatedAt!: Date;
+  @ApiProperty({ example: '2026-03-15T08:20:00.000Z' }) createdAt!: Date;
+  @ApiProperty({ example: '2026-03-15T08:30:00.000Z' }) updatedAt!: Date;
 }
 
 export class WebhookWithSecretDto {
@@ -139,39 +147,57 @@ export class WebhookListDto {
 }
 
 export class DeliveryDto {
-  @ApiProperty({ format: 'uuid', description: 'also the payload id and X-Wop-Delivery' })
-  id!: string;
-  @ApiProperty({ format: 'uuid' }) webhookId!: string;
-  @ApiProperty({ enum: ['message', 'event'] }) type!: string;
-  @ApiProperty({ type: String, nullable: true }) authorizerAppid!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'lower-case' }) msgType!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'lower-case' }) event!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'lower-case' }) infoType!:
-    string | null;
-  @ApiProperty({ enum: DELIVERY_STATUSES }) status!: DeliveryStatus;
-  @ApiProperty({ description: 'attempts made (reset by a redeliver)' }) attempts!: number;
   @ApiProperty({
+    example: 'c7d8e9f0-1a2b-4c3d-8e4f-5a6b7c8d9e0f',
+    format: 'uuid',
+    description: 'also the payload id and X-Wop-Delivery',
+  })
+  id!: string;
+  @ApiProperty({ example: '9b2e4c1d-5a6f-4e7b-8c9d-0a1b2c3d4e5f', format: 'uuid' })
+  webhookId!: string;
+  @ApiProperty({ example: 'message', enum: ['message', 'event'] }) type!: string;
+  @ApiProperty({ example: 'wx1234567890abcdef', type: String, nullable: true }) authorizerAppid!:
+    string | null;
+  @ApiProperty({ example: 'text', type: String, nullable: true, description: 'lower-case' })
+  msgType!: string | null;
+  @ApiProperty({ example: null, type: String, nullable: true, description: 'lower-case' }) event!:
+    string | null;
+  @ApiProperty({ example: null, type: String, nullable: true, description: 'lower-case' })
+  infoType!: string | null;
+  @ApiProperty({ example: 'delivered', enum: DELIVERY_STATUSES }) status!: DeliveryStatus;
+  @ApiProperty({ example: 1, description: 'attempts made (reset by a redeliver)' })
+  attempts!: number;
+  @ApiProperty({
+    example: null,
     type: Date,
     nullable: true,
     description: 'pending ones: when the next attempt is due',
   })
   nextAttemptAt!: Date | null;
-  @ApiProperty({ type: Date, nullable: true }) lastAttemptAt!: Date | null;
-  @ApiProperty({ type: Number, nullable: true }) lastHttpStatus!: number | null;
+  @ApiProperty({ example: '2026-03-15T08:30:00.000Z', type: Date, nullable: true })
+  lastAttemptAt!: Date | null;
+  @ApiProperty({ example: 200, type: Number, nullable: true }) lastHttpStatus!: number | null;
   @ApiProperty({
+    example: null,
     type: String,
     nullable: true,
     description: 'network error, or the status and at most 200 characters of the answer',
   })
   lastError!: string | null;
-  @ApiProperty({ type: Date, nullable: true }) deliveredAt!: Date | null;
-  @ApiProperty() createdAt!: Date;
-  @ApiProperty() updatedAt!: Date;
+  @ApiProperty({ example: '2026-03-15T08:30:00.000Z', type: Date, nullable: true })
+  deliveredAt!: Date | null;
+  @ApiProperty({ example: '2026-03-15T08:20:00.000Z' }) createdAt!: Date;
+  @ApiProperty({ example: '2026-03-15T08:30:00.000Z' }) updatedAt!: Date;
 }
 
 export class DeliveryPageDto {
   @ApiProperty({ type: [DeliveryDto] }) items!: DeliveryDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'pass as cursor for the next page' })
+  @ApiProperty({
+    example: 'eyJpZCI6IjEwNDIifQ',
+    type: String,
+    nullable: true,
+    description: 'pass as cursor for the next page',
+  })
   nextCursor!: string | null;
 }
 
@@ -187,7 +213,10 @@ export class DeliveryQueryDto extends PageLimitQueryDto {
   @IsIn(DELIVERY_STATUSES, { each: true })
   status?: DeliveryStatus[];
 
-  @ApiPropertyOptional({ description: "the previous page's nextCursor" })
+  @ApiPropertyOptional({
+    example: 'eyJpZCI6IjEwNDIifQ',
+    description: "the previous page's nextCursor",
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)

@@ -28,6 +28,7 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export class InsightsQueryDto {
   @ApiPropertyOptional({
+    example: 24,
     minimum: 1,
     maximum: 168,
     description: 'how many hourly buckets, the current hour included (default 24)',
@@ -39,16 +40,24 @@ export class InsightsQueryDto {
   @Max(168)
   hours?: number;
 
-  @ApiPropertyOptional({ description: 'operator keys: one tenant; tenant keys: their own only' })
+  @ApiPropertyOptional({
+    example: 'acme',
+    description: 'operator keys: one tenant; tenant keys: their own only',
+  })
   @IsOptional()
   @Matches(TENANT_ID, { message: 'tenantId is not a tenant id' })
   tenantId?: string;
 }
 
 export class RefreshBucketDto {
-  @ApiProperty({ description: "the bucket's start (a whole hour, UTC)" }) at!: Date;
-  @ApiProperty({ description: 'token refreshes that succeeded' }) ok!: number;
   @ApiProperty({
+    example: '2026-03-15T08:00:00.000Z',
+    description: "the bucket's start (a whole hour, UTC)",
+  })
+  at!: Date;
+  @ApiProperty({ example: 42, description: 'token refreshes that succeeded' }) ok!: number;
+  @ApiProperty({
+    example: 1,
     description:
       "refreshes that failed (every result but ok and stale: a lost race isn't a failure)",
   })
@@ -57,28 +66,29 @@ export class RefreshBucketDto {
 
 export class ErrcodeTallyDto {
   @ApiProperty({ example: 61023 }) errcode!: number;
-  @ApiProperty({ description: 'refreshes WeChat refused with it within the window' })
+  @ApiProperty({ example: 3, description: 'refreshes WeChat refused with it within the window' })
   count!: number;
 }
 
 export class TokenExpiryBucketDto {
   @ApiProperty({
+    example: 'ge120m',
     enum: TOKEN_EXPIRY_BUCKETS,
     description:
       'time left before the access token expires: expired (or no token), under 5, 15, 30, 60, 120 minutes, or 120 minutes and more',
   })
   bucket!: TokenExpiryBucket;
-  @ApiProperty() count!: number;
+  @ApiProperty({ example: 12 }) count!: number;
 }
 
 export class StatusCountDto {
   @ApiProperty({ example: 'authorized', description: AUTHORIZER_STATUSES.join(', ') })
   status!: string;
-  @ApiProperty() count!: number;
+  @ApiProperty({ example: 12 }) count!: number;
 }
 
 export class AccountTallyDto {
-  @ApiProperty() total!: number;
+  @ApiProperty({ example: 15 }) total!: number;
   @ApiProperty({
     type: [StatusCountDto],
     description: 'every status, in the order authorized, revoked, needs_reauth, detached',
@@ -87,14 +97,23 @@ export class AccountTallyDto {
 }
 
 export class DeliveryTallyDto {
-  @ApiProperty({ description: 'webhook deliveries waiting or being sent now' }) queued!: number;
-  @ApiProperty({ description: 'webhook deliveries that gave up (dead) within the window' })
+  @ApiProperty({ example: 4, description: 'webhook deliveries waiting or being sent now' })
+  queued!: number;
+  @ApiProperty({
+    example: 0,
+    description: 'webhook deliveries that gave up (dead) within the window',
+  })
   failed!: number;
 }
 
 export class InsightsDto {
-  @ApiProperty({ description: "the first bucket's start" }) since!: Date;
-  @ApiProperty({ description: 'now: the last bucket ends here' }) until!: Date;
+  @ApiProperty({ example: '2026-03-14T09:00:00.000Z', description: "the first bucket's start" })
+  since!: Date;
+  @ApiProperty({
+    example: '2026-03-15T08:30:00.000Z',
+    description: 'now: the last bucket ends here',
+  })
+  until!: Date;
   @ApiProperty({ example: 3600 }) bucketSeconds!: number;
   @ApiProperty({
     type: [RefreshBucketDto],
@@ -120,7 +139,10 @@ export class InsightsDto {
 // --- GET /v1/pushes
 
 export class PushQueryDto extends PageLimitQueryDto {
-  @ApiPropertyOptional({ description: "the previous page's nextCursor" })
+  @ApiPropertyOptional({
+    example: 'eyJpZCI6IjEwNDIifQ',
+    description: "the previous page's nextCursor",
+  })
   @IsOptional()
   @Matches(SEQUENCE_ID, { message: 'cursor is not a cursor of this list' })
   cursor?: string;
@@ -131,24 +153,39 @@ export class PushQueryDto extends PageLimitQueryDto {
   @Matches(INFO_TYPE, { message: 'infoType is not an InfoType' })
   infoType?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ example: 'wxc0ffee0123456789' })
   @IsOptional()
   @Matches(APPID, { message: 'componentAppid is not an appid' })
   componentAppid?: string;
 }
 
 export class PushDto {
-  @ApiProperty({ description: 'the event log id (an operator may replay it)' }) id!: string;
-  @ApiProperty() componentAppid!: string;
+  @ApiProperty({ example: '1042', description: 'the event log id (an operator may replay it)' })
+  id!: string;
+  @ApiProperty({ example: 'wxc0ffee0123456789' }) componentAppid!: string;
   @ApiProperty({ example: 'authorized' }) infoType!: string;
-  @ApiProperty({ type: String, nullable: true, description: 'the account concerned, if any' })
+  @ApiProperty({
+    example: 'wx1234567890abcdef',
+    type: String,
+    nullable: true,
+    description: 'the account concerned, if any',
+  })
   authorizerAppid!: string | null;
-  @ApiProperty({ description: "WeChat's CreateTime" }) createTime!: Date;
-  @ApiProperty() receivedAt!: Date;
-  @ApiProperty({ enum: ['applied', 'ignored'] }) disposition!: 'applied' | 'ignored';
-  @ApiProperty({ type: String, nullable: true, description: 'why it was ignored' })
+  @ApiProperty({ example: '2026-03-15T08:29:58.000Z', description: "WeChat's CreateTime" })
+  createTime!: Date;
+  @ApiProperty({ example: '2026-03-15T08:29:58.412Z' }) receivedAt!: Date;
+  @ApiProperty({ example: 'applied', enum: ['applied', 'ignored'] }) disposition!:
+    'applied' | 'ignored';
+  @ApiProperty({ example: null, type: String, nullable: true, description: 'why it was ignored' })
   note!: string | null;
   @ApiProperty({
+    example: {
+      AppId: 'wxc0ffee0123456789',
+      CreateTime: 1773563398,
+      InfoType: 'authorized',
+      AuthorizerAppid: 'wx1234567890abcdef',
+      AuthorizationCode: '[redacted]',
+    },
     type: 'object',
     additionalProperties: true,
     description: 'the decrypted push, every ticket and code replaced by [redacted]',
@@ -158,7 +195,7 @@ export class PushDto {
 
 export class InfoTypeCountDto {
   @ApiProperty({ example: 'component_verify_ticket' }) infoType!: string;
-  @ApiProperty() count!: number;
+  @ApiProperty({ example: 288 }) count!: number;
 }
 
 export class MessageTypeCountDto {
@@ -168,12 +205,17 @@ export class MessageTypeCountDto {
       'MsgType, or event:<Event> for events, lowercased (other: unusual; unknown: stored before the type was)',
   })
   msgType!: string;
-  @ApiProperty() count!: number;
+  @ApiProperty({ example: 57 }) count!: number;
 }
 
 export class PushPageDto {
   @ApiProperty({ type: [PushDto], description: 'newest first' }) items!: PushDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'pass as cursor for the next page' })
+  @ApiProperty({
+    example: 'eyJpZCI6IjEwNDIifQ',
+    type: String,
+    nullable: true,
+    description: 'pass as cursor for the next page',
+  })
   nextCursor!: string | null;
   @ApiProperty({
     type: [InfoTypeCountDto],
@@ -191,12 +233,19 @@ export class PushPageDto {
 // --- /v1/jobs
 
 export class JobQueryDto extends PageLimitQueryDto {
-  @ApiPropertyOptional({ enum: JOB_STATUSES, description: 'default: every status' })
+  @ApiPropertyOptional({
+    example: 'failed',
+    enum: JOB_STATUSES,
+    description: 'default: every status',
+  })
   @IsOptional()
   @IsIn(JOB_STATUSES)
   status?: JobStatus;
 
-  @ApiPropertyOptional({ description: "the previous page's nextCursor" })
+  @ApiPropertyOptional({
+    example: 'eyJpZCI6IjEwNDIifQ',
+    description: "the previous page's nextCursor",
+  })
   @IsOptional()
   @Matches(SEQUENCE_ID, { message: 'cursor is not a cursor of this list' })
   cursor?: string;
@@ -205,24 +254,38 @@ export class JobQueryDto extends PageLimitQueryDto {
 export class JobDto {
   @ApiProperty({ example: '42' }) id!: string;
   @ApiProperty({ example: 'authorizer.redeem' }) kind!: string;
-  @ApiProperty() componentAppid!: string;
-  @ApiProperty({ enum: JOB_STATUSES }) status!: JobStatus;
-  @ApiProperty({ description: 'tries so far' }) attempts!: number;
+  @ApiProperty({ example: 'wxc0ffee0123456789' }) componentAppid!: string;
+  @ApiProperty({ example: 'pending', enum: JOB_STATUSES }) status!: JobStatus;
+  @ApiProperty({ example: 2, description: 'tries so far' }) attempts!: number;
   @ApiProperty({
+    example: 'WeChat errcode 61023: refresh_token is invalid',
     type: String,
     nullable: true,
     description: 'why the last try failed (never a secret)',
   })
   lastError!: string | null;
-  @ApiProperty() createdAt!: Date;
-  @ApiProperty({ description: 'not tried again before this (pending jobs)' })
+  @ApiProperty({ example: '2026-03-15T08:20:00.000Z' }) createdAt!: Date;
+  @ApiProperty({
+    example: '2026-03-15T08:35:00.000Z',
+    description: 'not tried again before this (pending jobs)',
+  })
   nextAttemptAt!: Date;
-  @ApiProperty({ type: Date, nullable: true, description: 'when it was done or failed for good' })
+  @ApiProperty({
+    example: null,
+    type: Date,
+    nullable: true,
+    description: 'when it was done or failed for good',
+  })
   finishedAt!: Date | null;
 }
 
 export class JobPageDto {
   @ApiProperty({ type: [JobDto], description: 'newest first; never a payload' }) items!: JobDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'pass as cursor for the next page' })
+  @ApiProperty({
+    example: 'eyJpZCI6IjEwNDIifQ',
+    type: String,
+    nullable: true,
+    description: 'pass as cursor for the next page',
+  })
   nextCursor!: string | null;
 }

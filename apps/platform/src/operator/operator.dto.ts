@@ -6,32 +6,49 @@ const APPID = /^wx[0-9a-zA-Z]{6,30}$/;
 export const CGI_PATH = /^(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)+$/;
 
 export class TicketStatusDto {
-  @ApiProperty() present!: boolean;
-  @ApiProperty({ nullable: true, type: Number, description: 'seconds since its CreateTime' })
+  @ApiProperty({ example: true }) present!: boolean;
+  @ApiProperty({
+    example: 312,
+    nullable: true,
+    type: Number,
+    description: 'seconds since its CreateTime',
+  })
   ageSec!: number | null;
-  @ApiProperty({ description: 'older than TICKET_STALE_AFTER_SEC, or absent' }) stale!: boolean;
-  @ApiProperty({ nullable: true, type: Number, description: 'WeChat refused it: 61005 / 61006' })
+  @ApiProperty({ example: false, description: 'older than TICKET_STALE_AFTER_SEC, or absent' })
+  stale!: boolean;
+  @ApiProperty({
+    example: 61006,
+    nullable: true,
+    type: Number,
+    description: 'WeChat refused it: 61005 / 61006',
+  })
   rejectedErrcode!: number | null;
 }
 
 export class ComponentTokenStatusDto {
-  @ApiProperty() present!: boolean;
-  @ApiProperty({ nullable: true, type: Date }) expiresAt!: Date | null;
-  @ApiProperty({ nullable: true, type: Date }) refreshedAt!: Date | null;
+  @ApiProperty({ example: true }) present!: boolean;
+  @ApiProperty({ example: '2026-03-15T10:30:00.000Z', nullable: true, type: Date })
+  expiresAt!: Date | null;
+  @ApiProperty({ example: '2026-03-15T08:30:00.000Z', nullable: true, type: Date })
+  refreshedAt!: Date | null;
 }
 
 export class RefreshBacklogDto {
   @ApiProperty({
+    example: 0,
     description: 'authorized accounts whose token is past its planned refresh and not refreshed',
   })
   due!: number;
-  @ApiProperty({ nullable: true, type: Date }) oldestDueAt!: Date | null;
-  @ApiProperty({ description: 'accounts whose last token refresh failed' }) failing!: number;
+  @ApiProperty({ example: '2026-03-15T08:30:00.000Z', nullable: true, type: Date })
+  oldestDueAt!: Date | null;
+  @ApiProperty({ example: 2, description: 'accounts whose last token refresh failed' })
+  failing!: number;
 }
 
 export class ErrcodeCountDto {
   @ApiProperty({ example: 61023 }) errcode!: number;
-  @ApiProperty({ description: 'accounts whose last refresh failed with it' }) accounts!: number;
+  @ApiProperty({ example: 2, description: 'accounts whose last refresh failed with it' })
+  accounts!: number;
 }
 
 export class ComponentStatusDto {
@@ -39,7 +56,7 @@ export class ComponentStatusDto {
   @ApiProperty({ type: TicketStatusDto }) ticket!: TicketStatusDto;
   @ApiProperty({ type: ComponentTokenStatusDto }) token!: ComponentTokenStatusDto;
   @ApiProperty({ type: RefreshBacklogDto }) refreshBacklog!: RefreshBacklogDto;
-  @ApiProperty({ description: "this component's durable jobs that failed for good" })
+  @ApiProperty({ example: 0, description: "this component's durable jobs that failed for good" })
   failedJobs!: number;
   @ApiProperty({
     type: [ErrcodeCountDto],
@@ -53,10 +70,12 @@ export class ComponentListDto {
 }
 
 export class ListSyncResultDto {
-  @ApiProperty({ description: 'accounts api_get_authorizer_list returned' }) seen!: number;
-  @ApiProperty({ description: 'accounts the platform did not know, now registered' })
+  @ApiProperty({ example: 120, description: 'accounts api_get_authorizer_list returned' })
+  seen!: number;
+  @ApiProperty({ example: 3, description: 'accounts the platform did not know, now registered' })
   created!: number;
-  @ApiProperty({ description: 'accounts whose refresh token was recovered' }) recovered!: number;
+  @ApiProperty({ example: 1, description: 'accounts whose refresh token was recovered' })
+  recovered!: number;
 }
 
 export class QuotaQuery {
@@ -70,16 +89,16 @@ export class QuotaQuery {
 }
 
 export class RateLimitDto {
-  @ApiProperty() callCount!: number;
-  @ApiProperty() refreshSecond!: number;
+  @ApiProperty({ example: 100 }) callCount!: number;
+  @ApiProperty({ example: 60 }) refreshSecond!: number;
 }
 
 export class ApiQuotaDto {
-  @ApiProperty() componentAppid!: string;
-  @ApiProperty() cgiPath!: string;
-  @ApiProperty() dailyLimit!: number;
-  @ApiProperty() used!: number;
-  @ApiProperty() remain!: number;
+  @ApiProperty({ example: 'wxc0ffee0123456789' }) componentAppid!: string;
+  @ApiProperty({ example: '/cgi-bin/message/custom/send' }) cgiPath!: string;
+  @ApiProperty({ example: 500000 }) dailyLimit!: number;
+  @ApiProperty({ example: 1024 }) used!: number;
+  @ApiProperty({ example: 498976 }) remain!: number;
   @ApiProperty({ type: RateLimitDto, nullable: true }) rateLimit!: RateLimitDto | null;
   @ApiProperty({
     type: RateLimitDto,
@@ -99,6 +118,7 @@ export class ResetQuotaDto {
   appid?: string;
 
   @ApiProperty({
+    example: 'wx1234567890abcdef',
     description:
       'the appid whose quota is reset (appid, else the component appid), typed again: a reset spends one of ten a month',
   })
@@ -108,30 +128,46 @@ export class ResetQuotaDto {
 }
 
 export class QuotaResetResultDto {
-  @ApiProperty() componentAppid!: string;
-  @ApiProperty({ description: 'the account whose quota was reset' }) targetAppid!: string;
+  @ApiProperty({ example: 'wxc0ffee0123456789' }) componentAppid!: string;
+  @ApiProperty({ example: 'wx1234567890abcdef', description: 'the account whose quota was reset' })
+  targetAppid!: string;
   @ApiProperty({ example: '2025-06', description: "WeChat's calendar month (UTC+8)" })
   month!: string;
-  @ApiProperty({ description: 'resets of this account this month, this one included' })
+  @ApiProperty({ example: 1, description: 'resets of this account this month, this one included' })
   resetsUsed!: number;
-  @ApiProperty({ description: 'resets left this month (of 10)' }) resetsRemaining!: number;
+  @ApiProperty({ example: 9, description: 'resets left this month (of 10)' })
+  resetsRemaining!: number;
 }
 
 export class RidInfoDto {
   @ApiProperty({ example: '617682e0-09059ac5-34a8e2ea' }) rid!: string;
-  @ApiProperty({ nullable: true, type: Date }) invokeTime!: Date | null;
-  @ApiProperty({ nullable: true, type: Number }) costMs!: number | null;
-  @ApiProperty({ description: 'query string of the call, credentials withheld' })
+  @ApiProperty({ example: '2026-03-15T08:30:00.000Z', nullable: true, type: Date })
+  invokeTime!: Date | null;
+  @ApiProperty({ example: 120, nullable: true, type: Number }) costMs!: number | null;
+  @ApiProperty({
+    example: 'access_token=ACCESS_TOKEN',
+    description: 'query string of the call, credentials withheld',
+  })
   requestUrl!: string;
-  @ApiProperty({ description: 'body of the call, credentials withheld' }) requestBody!: string;
-  @ApiProperty({ description: "WeChat's answer, credentials withheld" }) responseBody!: string;
-  @ApiProperty() clientIp!: string;
+  @ApiProperty({
+    example: '{"touser":"o6_bmjrPTlm6_2sgVt7hMZOPfL2M","msgtype":"text"}',
+    description: 'body of the call, credentials withheld',
+  })
+  requestBody!: string;
+  @ApiProperty({
+    example: '{"errcode":45009,"errmsg":"reach max api daily quota limit"}',
+    description: "WeChat's answer, credentials withheld",
+  })
+  responseBody!: string;
+  @ApiProperty({ example: '203.0.113.10' }) clientIp!: string;
 }
 
 export class ReplayedEventDto {
   @ApiProperty({ example: 'unauthorized' }) infoType!: string;
-  @ApiProperty({ enum: ['applied', 'ignored'] }) disposition!: 'applied' | 'ignored';
+  @ApiProperty({ example: 'applied', enum: ['applied', 'ignored'] }) disposition!:
+    'applied' | 'ignored';
   @ApiProperty({
+    example: null,
     nullable: true,
     type: String,
     description: "why it was ignored (older than the account's last state change), else null",

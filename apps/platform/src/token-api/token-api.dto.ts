@@ -4,6 +4,7 @@ import { CALL_PATH_FAMILIES } from './call-request.js';
 
 export class AccessTokenDto {
   @ApiProperty({
+    example: 'ACCESS_TOKEN',
     description:
       "the account's authorizer_access_token: send it as access_token to WeChat's API; never log it",
   })
@@ -19,7 +20,7 @@ export class AccessTokenDto {
 }
 
 export class RejectedTokenDto {
-  @ApiProperty({ description: 'the token WeChat refused (40001 / 42001)' })
+  @ApiProperty({ example: 'ACCESS_TOKEN', description: 'the token WeChat refused (40001 / 42001)' })
   @IsString()
   @Length(1, 512)
   accessToken!: string;
@@ -48,16 +49,24 @@ export class JsSdkConfigQuery {
 }
 
 export class JsSdkConfigDto {
-  @ApiProperty({ description: "the account's appid (wx.config appId)" }) appId!: string;
-  @ApiProperty({ description: 'unix seconds, as signed' }) timestamp!: number;
-  @ApiProperty() nonceStr!: string;
-  @ApiProperty({ description: 'SHA-1 over jsapi_ticket, noncestr, timestamp and url' })
+  @ApiProperty({
+    example: 'wx1234567890abcdef',
+    description: "the account's appid (wx.config appId)",
+  })
+  appId!: string;
+  @ApiProperty({ example: 1773563400, description: 'unix seconds, as signed' }) timestamp!: number;
+  @ApiProperty({ example: 'Wm3WZYTPz0wzccnW' }) nonceStr!: string;
+  @ApiProperty({
+    example: '0f9de62fce790f9a083d5c99e95740ceb90c27ed',
+    description: 'SHA-1 over jsapi_ticket, noncestr, timestamp and url',
+  })
   signature!: string;
-  @ApiProperty({ type: [String] }) jsApiList!: string[];
+  @ApiProperty({ example: ['updateAppMessageShareData', 'chooseImage'], type: [String] })
+  jsApiList!: string[];
 }
 
 export class CallDto {
-  @ApiProperty({ enum: ['GET', 'POST'] })
+  @ApiProperty({ example: 'GET', enum: ['GET', 'POST'] })
   @IsIn(['GET', 'POST'])
   method!: 'GET' | 'POST';
 
